@@ -1,0 +1,5 @@
+// Lets TypeScript accept C sources imported as file assets (`with { type: "file" }` yields their path).
+declare module "*.c" {
+	const path: string;
+	export default path;
+}
