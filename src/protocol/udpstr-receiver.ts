@@ -32,7 +32,10 @@ export interface UdpstrReceiverCounters {
 	bytesReceived: number;
 	/** Type-7 datagrams handed to the classic path. */
 	classicDatagrams: number;
-	/** seqno gaps (§7 step 2). A malformed datagram is never sequenced, so it also shows up here. */
+	/**
+	 * seqno gaps (§7 step 2). Datagrams lost before the first one received are not seen (their records still
+	 * count through npkt); a malformed datagram is never sequenced, so it also shows up here.
+	 */
 	lostDatagrams: number;
 	/** Datagrams with a seqno behind the expected one (late or duplicate), dropped. */
 	lateDatagrams: number;
