@@ -1,6 +1,9 @@
 // Drains a libpcap handle in batches into a JS buffer of framed RPCAP PACKET records: one FFI call per batch via the cc helper, or pcap_next_ex per packet where cc is unavailable.
 
 import { cc, type Pointer, ptr, read } from "bun:ffi";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import drainSource from "./drain.c" with { type: "file" };
 import { loadLibc } from "./libc.ts";
 import { loadLibpcap } from "./libpcap.ts";
@@ -43,9 +46,14 @@ let helperError: string | undefined;
 /** Compiles drain.c once; returns null (and remembers why) when TinyCC is unavailable on this platform. */
 export function loadDrainHelper(platform: Platform = process.platform as Platform): Helper | null {
 	if (helper !== undefined) return helper;
+	let scratch: string | undefined;
 	try {
+		// TinyCC cannot read the compiled executable's embedded files ($bunfs), so compile a private copy.
+		scratch = mkdtempSync(join(tmpdir(), "rpcapd-cc-"));
+		const source = join(scratch, "drain.c");
+		writeFileSync(source, readFileSync(drainSource));
 		const lib = cc({
-			source: drainSource,
+			source,
 			flags: ["-nostdlib"],
 			define: platform === "darwin" ? { RPCAPD_DARWIN: "1" } : {},
 			symbols: helperSymbols,
@@ -64,6 +72,8 @@ export function loadDrainHelper(platform: Platform = process.platform as Platfor
 	} catch (error) {
 		helper = null;
 		helperError = error instanceof Error ? error.message : String(error);
+	} finally {
+		if (scratch) rmSync(scratch, { recursive: true, force: true });
 	}
 	return helper;
 }
