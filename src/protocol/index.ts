@@ -1,0 +1,18 @@
+// Public API of the pure RPCAP codec (udpstr exports are added by its own module).
+
+export * from "./bpf.ts";
+export * from "./bpf-compose.ts";
+export * from "./bpf-program.ts";
+export * from "./bpf-validate.ts";
+export * from "./errors.ts";
+export * from "./framing.ts";
+export * from "./header.ts";
+export * from "./ip-address.ts";
+export * from "./messages-auth.ts";
+export * from "./messages-capture.ts";
+export * from "./messages-error.ts";
+export * from "./messages-findallif.ts";
+export * from "./messages-misc.ts";
+export * from "./messages-packet.ts";
+export * from "./sockaddr.ts";
+export * from "./text.ts";

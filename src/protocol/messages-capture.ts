@@ -1,0 +1,116 @@
+// STARTCAP request/reply and UPDATEFILTER request (§7, §8).
+
+import {
+	decodeFilter,
+	type FilterDecodeResult,
+	filterEncodedLength,
+	tryDecodeFilter,
+	writeFilter,
+} from "./bpf.ts";
+import type { BpfProgram } from "./bpf-program.ts";
+import { MalformedMessageError, PAYLOAD_TOO_SHORT } from "./errors.ts";
+import { allocateMessage, ErrorCode, MessageType, PROTOCOL_VERSION } from "./header.ts";
+
+const STARTCAP_FIXED_SIZE = 12;
+const STARTCAP_REPLY_SIZE = 8;
+/** Smallest STARTCAP payload that parses: rpcap_startcapreq plus the filter header (§7.8 step 1). */
+export const STARTCAP_MIN_PAYLOAD = STARTCAP_FIXED_SIZE + 8;
+
+/** rpcap_startcapreq.flags (§7.2). Unknown bits are kept in `flags` and ignored. */
+export const StartcapFlag = {
+	PROMISC: 0x01,
+	DGRAM: 0x02,
+	SERVEROPEN: 0x04,
+	INBOUND: 0x08,
+	OUTBOUND: 0x10,
+} as const;
+
+export interface StartcapParameters {
+	snaplen: number;
+	/** Milliseconds (the client sends half its timeout). */
+	readTimeout: number;
+	flags: number;
+	/** The client's data port (server-opens and UDP modes), else 0. */
+	portData: number;
+}
+
+export interface StartcapRequest extends StartcapParameters {
+	program: BpfProgram;
+}
+
+/**
+ * A decoded STARTCAP. The filter outcome is data, not an exception, because §7.8 reports filter errors only
+ * after the "already running", "no device" and TLS checks.
+ */
+export interface DecodedStartcapRequest extends StartcapParameters {
+	filter: FilterDecodeResult;
+}
+
+export function encodeStartcapRequest(request: StartcapRequest, version = PROTOCOL_VERSION): Uint8Array {
+	const payloadLength = STARTCAP_FIXED_SIZE + filterEncodedLength(request.program);
+	const { bytes, view } = allocateMessage(MessageType.STARTCAP_REQ, 0, payloadLength, version);
+	view.setUint32(8, request.snaplen >>> 0);
+	view.setUint32(12, request.readTimeout >>> 0);
+	view.setUint16(16, request.flags);
+	view.setUint16(18, request.portData);
+	writeFilter(view, 8 + STARTCAP_FIXED_SIZE, request.program);
+	return bytes;
+}
+
+/**
+ * Decodes a STARTCAP payload (28 bytes for the tolerated §7.7 shape, which the framer has already extended).
+ * Throws MalformedMessageError code 12 "Message payload is too short" only when the 12-byte request or the
+ * 8-byte filter header is missing; every filter problem lands in `filter`.
+ */
+export function decodeStartcapRequest(payload: Uint8Array): DecodedStartcapRequest {
+	if (payload.length < STARTCAP_MIN_PAYLOAD) {
+		throw new MalformedMessageError(ErrorCode.STARTCAPTURE, PAYLOAD_TOO_SHORT);
+	}
+	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	return {
+		snaplen: view.getUint32(0),
+		readTimeout: view.getUint32(4),
+		flags: view.getUint16(8),
+		portData: view.getUint16(10),
+		filter: tryDecodeFilter(payload.subarray(STARTCAP_FIXED_SIZE), ErrorCode.STARTCAPTURE),
+	};
+}
+
+export interface StartcapReply {
+	/** int32: the capture buffer size; UDP receivers size SO_RCVBUF from it. */
+	bufferSize: number;
+	/** The daemon's data port in client-opens mode, else 0. */
+	portData: number;
+}
+
+export function encodeStartcapReply(reply: StartcapReply, version = PROTOCOL_VERSION): Uint8Array {
+	const { bytes, view } = allocateMessage(MessageType.STARTCAP_REPLY, 0, STARTCAP_REPLY_SIZE, version);
+	view.setInt32(8, reply.bufferSize);
+	view.setUint16(12, reply.portData);
+	return bytes;
+}
+
+/** Needs ≥ 8 bytes (extra ignored), as libpcap's client (§18.1). */
+export function decodeStartcapReply(payload: Uint8Array): StartcapReply {
+	if (payload.length < STARTCAP_REPLY_SIZE) {
+		throw new MalformedMessageError(ErrorCode.STARTCAPTURE, PAYLOAD_TOO_SHORT);
+	}
+	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	return { bufferSize: view.getInt32(0), portData: view.getUint16(4) };
+}
+
+export function encodeUpdateFilterRequest(program: BpfProgram, version = PROTOCOL_VERSION): Uint8Array {
+	const { bytes, view } = allocateMessage(
+		MessageType.UPDATEFILTER_REQ,
+		0,
+		filterEncodedLength(program),
+		version,
+	);
+	writeFilter(view, 8, program);
+	return bytes;
+}
+
+/** Decodes and validates an UPDATEFILTER payload; throws MalformedMessageError code 7 with the §8.2 texts. */
+export function decodeUpdateFilterRequest(payload: Uint8Array): BpfProgram {
+	return decodeFilter(payload, ErrorCode.UPDATEFILTER);
+}
