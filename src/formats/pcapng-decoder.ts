@@ -20,6 +20,7 @@ import {
 	timestampScale,
 } from "./timestamp-scale.ts";
 
+const BLOCK_HEADER_SIZE = 8;
 const BLOCK_MIN_SIZE = 12;
 const SECTION_HEADER_MIN_SIZE = 28;
 const INTERFACE_DESCRIPTION_MIN_SIZE = 20;
@@ -41,7 +42,7 @@ export class PcapngDecoder {
 	readonly interfaces: CaptureInterface[] = [];
 	byteOrder: ByteOrder | undefined;
 	/** Bytes the next step needs at the queue's offset. */
-	needed = BLOCK_MIN_SIZE;
+	needed = BLOCK_HEADER_SIZE;
 	readonly #maxBlockBytes: number;
 	#section: SectionInterface[] = [];
 	#sectionIndex = -1;
@@ -54,12 +55,15 @@ export class PcapngDecoder {
 
 	next(queue: ByteQueue): CaptureRecord | undefined {
 		for (;;) {
-			this.needed = BLOCK_MIN_SIZE;
-			if (!queue.ensure(BLOCK_MIN_SIZE)) return undefined;
+			this.needed = BLOCK_HEADER_SIZE;
+			if (!queue.ensure(BLOCK_HEADER_SIZE)) return undefined;
 			const start = queue.offset;
 			let little = this.#little;
 			const type = queue.view.getUint32(queue.pos, little);
 			if (type === BLOCK_TYPE_SECTION_HEADER) {
+				// The section's byte order is known only from the magic after the length field.
+				this.needed = BLOCK_HEADER_SIZE + 4;
+				if (!queue.ensure(BLOCK_HEADER_SIZE + 4)) return undefined;
 				little = sectionByteOrder(queue.view.getUint32(queue.pos + 8, true), start);
 			} else if (this.#sectionIndex < 0) {
 				throw new CaptureFormatError(

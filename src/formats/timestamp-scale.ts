@@ -82,9 +82,11 @@ export function splitTimestamp(high: number, low: number, scale: TimestampScale,
 		sec = longQuotient;
 		frac = longRemainder;
 	} else {
+		// Seconds may pass 2^53 here (very coarse resolutions): add the offset before rounding to a double.
 		const ts = (BigInt(high) << 32n) | BigInt(low);
-		sec = Number(ts / scale.unitsPerSecondBig);
-		frac = Number(ts % scale.unitsPerSecondBig);
+		out.sec = Number(ts / scale.unitsPerSecondBig + BigInt(scale.offsetSeconds));
+		out.nsec = Number(((ts % scale.unitsPerSecondBig) * 1_000_000_000n) / scale.unitsPerSecondBig);
+		return;
 	}
 	out.sec = sec + scale.offsetSeconds;
 	out.nsec = fractionToNanoseconds(frac, scale);
