@@ -80,56 +80,77 @@ function parseOptions(
 ): ParsedOptions {
 	const options: ParsedOptions = { ifnames: [] };
 	let index = start;
-	while (index < tokens.length) {
-		const token = tokens[index]!;
-		const next = tokens[index + 1];
-		const equals = token.text.indexOf("=");
-		let name: string;
-		let value: string;
-		let valueColumn: number;
-		index++;
-		if (equals < 0) {
-			if (!(next?.afterBlankOnly && next.text.startsWith("="))) {
-				diagnostics.error(
-					line,
-					token.column,
-					`ActiveClient option '${token.text}' is not key=value (expected ifname=, ifaddr= or udpstr=)`,
-				);
-				continue;
-			}
-			// `ifname = eth0` or `ifname =eth0`: the fork silently drops preselection; we say how to fix it.
-			index++;
-			name = token.text;
-			value = next.text.slice(1);
-			const after = tokens[index];
-			if (value === "" && after?.afterBlankOnly && !after.text.includes("=")) {
-				value = after.text;
-				index++;
-			}
-			if (reportUnknownOption(name, token.column, line, diagnostics)) continue;
-			diagnostics.error(line, token.column, `write '${name}=${value || "VALUE"}' without spaces around '='`);
-			continue;
-		}
-		name = token.text.slice(0, equals);
-		value = token.text.slice(equals + 1);
-		valueColumn = token.column + equals + 1;
-		if (name === "") {
-			diagnostics.error(line, token.column, `ActiveClient option '${token.text}' has no name`);
-			continue;
-		}
-		if (reportUnknownOption(name, token.column, line, diagnostics)) continue;
-		if (value === "") {
-			if (next?.afterBlankOnly && !next.text.includes("=")) {
-				diagnostics.error(line, token.column, `write '${name}=${next.text}' without spaces around '='`);
-				index++;
-			} else {
-				diagnostics.error(line, valueColumn, `${name} has an empty value`);
-			}
-			continue;
-		}
-		applyOption(options, name as OptionName, value, token.column, valueColumn, line, diagnostics);
-	}
+	while (index < tokens.length) index = parseOption(tokens, index, options, line, diagnostics);
 	return options;
+}
+
+/** Parses the option at `tokens[index]`; returns the index of the token after it. */
+function parseOption(
+	tokens: readonly ValueToken[],
+	index: number,
+	options: ParsedOptions,
+	line: number,
+	diagnostics: IniDiagnostics,
+): number {
+	const token = tokens[index]!;
+	const equals = token.text.indexOf("=");
+	if (equals < 0) return parseSpacedOption(tokens, index, line, diagnostics);
+	const name = token.text.slice(0, equals);
+	const value = token.text.slice(equals + 1);
+	const valueColumn = token.column + equals + 1;
+	if (name === "") {
+		diagnostics.error(line, token.column, `ActiveClient option '${token.text}' has no name`);
+		return index + 1;
+	}
+	if (reportUnknownOption(name, token.column, line, diagnostics)) return index + 1;
+	if (value === "") {
+		const next = tokens[index + 1];
+		if (next?.afterBlankOnly && !next.text.includes("=")) {
+			diagnostics.error(line, token.column, `write '${name}=${next.text}' without spaces around '='`);
+			return index + 2;
+		}
+		diagnostics.error(line, valueColumn, `${name} has an empty value`);
+		return index + 1;
+	}
+	applyOption(options, name as OptionName, value, token.column, valueColumn, line, diagnostics);
+	return index + 1;
+}
+
+/**
+ * A token without '=': `ifname = eth0` or `ifname =eth0` (the fork silently drops the preselection; we say how
+ * to fix it), or something that is not an option at all. Returns the index after the consumed tokens.
+ */
+function parseSpacedOption(
+	tokens: readonly ValueToken[],
+	index: number,
+	line: number,
+	diagnostics: IniDiagnostics,
+): number {
+	const token = tokens[index]!;
+	const next = tokens[index + 1];
+	if (!(next?.afterBlankOnly && next.text.startsWith("="))) {
+		diagnostics.error(
+			line,
+			token.column,
+			`ActiveClient option '${token.text}' is not key=value (expected ifname=, ifaddr= or udpstr=)`,
+		);
+		return index + 1;
+	}
+	let value = next.text.slice(1);
+	let after = index + 2;
+	const following = tokens[after];
+	if (value === "" && following?.afterBlankOnly && !following.text.includes("=")) {
+		value = following.text;
+		after++;
+	}
+	if (!reportUnknownOption(token.text, token.column, line, diagnostics)) {
+		diagnostics.error(
+			line,
+			token.column,
+			`write '${token.text}=${value || "VALUE"}' without spaces around '='`,
+		);
+	}
+	return after;
 }
 
 /** Reports an unknown option name (with a suggestion when only the case differs); true if it was unknown. */

@@ -1,6 +1,5 @@
 // Public surface of src/config: rpcapd.ini reader/writer, effective-config schema, merge, flag parsers, matchers.
 
-export { parseActiveClient } from "./active-client.ts";
 export {
 	parseActiveTargetOption,
 	parseActiveTargetsFlag,
