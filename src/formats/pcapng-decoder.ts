@@ -48,6 +48,8 @@ export class PcapngDecoder {
 	#sectionIndex = -1;
 	#little = true;
 	readonly #timestamp: SplitTimestamp = { sec: 0, nsec: 0 };
+	#blockType = 0;
+	#blockLittle = true;
 
 	constructor(maxBlockBytes: number) {
 		this.#maxBlockBytes = maxBlockBytes;
@@ -55,49 +57,11 @@ export class PcapngDecoder {
 
 	next(queue: ByteQueue): CaptureRecord | undefined {
 		for (;;) {
-			this.needed = BLOCK_HEADER_SIZE;
-			if (!queue.ensure(BLOCK_HEADER_SIZE)) return undefined;
 			const start = queue.offset;
-			let little = this.#little;
-			const type = queue.view.getUint32(queue.pos, little);
-			if (type === BLOCK_TYPE_SECTION_HEADER) {
-				// The section's byte order is known only from the magic after the length field.
-				this.needed = BLOCK_HEADER_SIZE + 4;
-				if (!queue.ensure(BLOCK_HEADER_SIZE + 4)) return undefined;
-				little = sectionByteOrder(queue.view.getUint32(queue.pos + 8, true), start);
-			} else if (this.#sectionIndex < 0) {
-				throw new CaptureFormatError(
-					"malformed-block",
-					start,
-					`Expected a Section Header Block, got type 0x${hex(type)}`,
-				);
-			}
-			const length = queue.view.getUint32(queue.pos + 4, little);
-			if (length < BLOCK_MIN_SIZE || length % 4 !== 0) {
-				throw new CaptureFormatError(
-					"malformed-block",
-					start,
-					`Invalid length ${length} of block type 0x${hex(type)}`,
-				);
-			}
-			if (length > this.#maxBlockBytes) {
-				throw new CaptureFormatError(
-					"too-large",
-					start,
-					`Block length ${length} exceeds the limit of ${this.#maxBlockBytes} bytes`,
-				);
-			}
-			this.needed = length;
-			if (!queue.ensure(length)) return undefined;
+			const length = this.#frameBlock(queue, start);
+			if (length < 0) return undefined;
+			const type = this.#blockType;
 			const { view, pos } = queue;
-			const trailer = view.getUint32(pos + length - 4, little);
-			if (trailer !== length) {
-				throw new CaptureFormatError(
-					"malformed-block",
-					start,
-					`Block trailer length ${trailer} differs from header length ${length}`,
-				);
-			}
 			let record: CaptureRecord | undefined;
 			if (type === BLOCK_TYPE_ENHANCED_PACKET || type === BLOCK_TYPE_PACKET) {
 				record = this.#readPacket(queue, type, length, start);
@@ -106,11 +70,62 @@ export class PcapngDecoder {
 			} else if (type === BLOCK_TYPE_INTERFACE_DESCRIPTION) {
 				this.#readInterface(view, pos, length, start);
 			} else if (type === BLOCK_TYPE_SECTION_HEADER) {
-				this.#startSection(view, pos, length, little, start);
+				this.#startSection(view, pos, length, this.#blockLittle, start);
 			}
 			queue.consume(length);
 			if (record !== undefined) return record;
 		}
+	}
+
+	/**
+	 * Makes the next whole block contiguous and checks its framing; returns its length, or -1 when more
+	 * input is needed. Sets #blockType and #blockLittle.
+	 */
+	#frameBlock(queue: ByteQueue, start: number): number {
+		this.needed = BLOCK_HEADER_SIZE;
+		if (!queue.ensure(BLOCK_HEADER_SIZE)) return -1;
+		let little = this.#little;
+		const type = queue.view.getUint32(queue.pos, little);
+		if (type === BLOCK_TYPE_SECTION_HEADER) {
+			// The section's byte order is known only from the magic after the length field.
+			this.needed = BLOCK_HEADER_SIZE + 4;
+			if (!queue.ensure(BLOCK_HEADER_SIZE + 4)) return -1;
+			little = sectionByteOrder(queue.view.getUint32(queue.pos + 8, true), start);
+		} else if (this.#sectionIndex < 0) {
+			throw new CaptureFormatError(
+				"malformed-block",
+				start,
+				`Expected a Section Header Block, got type 0x${hex(type)}`,
+			);
+		}
+		const length = queue.view.getUint32(queue.pos + 4, little);
+		if (length < BLOCK_MIN_SIZE || length % 4 !== 0) {
+			throw new CaptureFormatError(
+				"malformed-block",
+				start,
+				`Invalid length ${length} of block type 0x${hex(type)}`,
+			);
+		}
+		if (length > this.#maxBlockBytes) {
+			throw new CaptureFormatError(
+				"too-large",
+				start,
+				`Block length ${length} exceeds the limit of ${this.#maxBlockBytes} bytes`,
+			);
+		}
+		this.needed = length;
+		if (!queue.ensure(length)) return -1;
+		const trailer = queue.view.getUint32(queue.pos + length - 4, little);
+		if (trailer !== length) {
+			throw new CaptureFormatError(
+				"malformed-block",
+				start,
+				`Block trailer length ${trailer} differs from header length ${length}`,
+			);
+		}
+		this.#blockType = type;
+		this.#blockLittle = little;
+		return length;
 	}
 
 	#startSection(view: DataView, pos: number, length: number, little: boolean, start: number): void {

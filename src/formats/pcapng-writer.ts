@@ -45,7 +45,10 @@ export class PcapngWriter {
 		return this.#interfaces;
 	}
 
-	/** Appends an EPB; caplen is `data.length`, the timestamp is seconds + microseconds as received. */
+	/**
+	 * Appends an EPB; caplen is `data.length`. The timestamp is seconds + microseconds as received; as pcapng
+	 * stores one 64-bit microsecond count, a tsUsec of 10^6 or more carries into the seconds.
+	 */
 	writePacket(interfaceId: number, tsSec: number, tsUsec: number, len: number, data: Uint8Array): void {
 		if (!(interfaceId >= 0 && interfaceId < this.#interfaces.length)) {
 			throw new UnknownInterfaceError(interfaceId, this.#interfaces.length);
