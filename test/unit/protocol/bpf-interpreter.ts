@@ -28,6 +28,8 @@ export function runBpf(program: BpfProgram, packet: Uint8Array, maxSteps = 1_000
 				return k;
 			case 0x16:
 				return a;
+			case 0x0e:
+				return x;
 			case 0x20:
 			case 0x28:
 			case 0x30: {
