@@ -37,7 +37,11 @@ const NO_FILTER_PLEN = 20;
 const STRAY_INSTRUCTION_SIZE = 8;
 const RET_K_PREFIX = [0x00, 0x06, 0x00, 0x00];
 
-/** Byte-stream state machine (header → payload) for one connection direction. */
+/**
+ * Byte-stream state machine (header → payload) for one connection direction. Memory: a caller that drains
+ * next() after every push() holds at most one message (≤ cap + 8 header + 8 stray §7.7 bytes) plus the
+ * unread part of the last chunk; nothing is ever allocated from an unchecked `plen`.
+ */
 export class MessageFramer {
 	private readonly maxPayloadLength: number;
 	private readonly tolerateNoFilterStartcap: boolean;

@@ -12,7 +12,7 @@ export * from "./messages-auth.ts";
 export * from "./messages-capture.ts";
 export * from "./messages-error.ts";
 export * from "./messages-findallif.ts";
-export * from "./messages-misc.ts";
+export * from "./messages-open.ts";
 export * from "./messages-packet.ts";
 export * from "./sockaddr.ts";
 export * from "./text.ts";

@@ -1,4 +1,4 @@
-// STARTCAP request/reply and UPDATEFILTER request (§7, §8).
+// Capture control: STARTCAP request/reply, UPDATEFILTER, STATS_REPLY and SETSAMPLING (§7–§10).
 
 import {
 	decodeFilter,
@@ -13,6 +13,8 @@ import { allocateMessage, ErrorCode, MessageType, PROTOCOL_VERSION } from "./hea
 
 const STARTCAP_FIXED_SIZE = 12;
 const STARTCAP_REPLY_SIZE = 8;
+const STATS_REPLY_SIZE = 16;
+const SAMPLING_SIZE = 8;
 /** Smallest STARTCAP payload that parses: rpcap_startcapreq plus the filter header (§7.8 step 1). */
 export const STARTCAP_MIN_PAYLOAD = STARTCAP_FIXED_SIZE + 8;
 
@@ -113,4 +115,62 @@ export function encodeUpdateFilterRequest(program: BpfProgram, version = PROTOCO
 /** Decodes and validates an UPDATEFILTER payload; throws MalformedMessageError code 7 with the §8.2 texts. */
 export function decodeUpdateFilterRequest(payload: Uint8Array): BpfProgram {
 	return decodeFilter(payload, ErrorCode.UPDATEFILTER);
+}
+
+/** rpcap_stats (§10); every counter is a u32 and wraps modulo 2^32 when encoded. */
+export interface StatsReply {
+	ifRecv: number;
+	ifDrop: number;
+	krnlDrop: number;
+	svrCapt: number;
+}
+
+export function encodeStatsReply(stats: StatsReply, version = PROTOCOL_VERSION): Uint8Array {
+	const { bytes, view } = allocateMessage(MessageType.STATS_REPLY, 0, STATS_REPLY_SIZE, version);
+	view.setUint32(8, stats.ifRecv >>> 0);
+	view.setUint32(12, stats.ifDrop >>> 0);
+	view.setUint32(16, stats.krnlDrop >>> 0);
+	view.setUint32(20, stats.svrCapt >>> 0);
+	return bytes;
+}
+
+/** Needs ≥ 16 bytes (extra ignored), as libpcap's client (§18.1). */
+export function decodeStatsReply(payload: Uint8Array): StatsReply {
+	if (payload.length < STATS_REPLY_SIZE)
+		throw new MalformedMessageError(ErrorCode.GETSTATS, PAYLOAD_TOO_SHORT);
+	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	return {
+		ifRecv: view.getUint32(0),
+		ifDrop: view.getUint32(4),
+		krnlDrop: view.getUint32(8),
+		svrCapt: view.getUint32(12),
+	};
+}
+
+/** rpcap_sampling.method (§9). */
+export const SamplingMethod = { NONE: 0, ONE_EVERY_N: 1, FIRST_AFTER_N_MS: 2 } as const;
+
+export interface SamplingRequest {
+	method: number;
+	/** N packets or N milliseconds; always 0 from little-endian libpcap clients (§9). */
+	value: number;
+}
+
+export function encodeSetSamplingRequest(request: SamplingRequest, version = PROTOCOL_VERSION): Uint8Array {
+	const { bytes, view } = allocateMessage(MessageType.SETSAMPLING_REQ, 0, SAMPLING_SIZE, version);
+	view.setUint8(8, request.method);
+	view.setUint32(12, request.value >>> 0);
+	return bytes;
+}
+
+/** Throws MalformedMessageError code 15: "Message payload is too short" (< 8 bytes), "Unknown sampling method N" (> 2). */
+export function decodeSetSamplingRequest(payload: Uint8Array): SamplingRequest {
+	if (payload.length < SAMPLING_SIZE)
+		throw new MalformedMessageError(ErrorCode.SETSAMPLING, PAYLOAD_TOO_SHORT);
+	const method = payload[0]!;
+	if (method > SamplingMethod.FIRST_AFTER_N_MS) {
+		throw new MalformedMessageError(ErrorCode.SETSAMPLING, `Unknown sampling method ${method}`);
+	}
+	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	return { method, value: view.getUint32(4) };
 }
