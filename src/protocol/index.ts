@@ -16,3 +16,8 @@ export * from "./messages-open.ts";
 export * from "./messages-packet.ts";
 export * from "./sockaddr.ts";
 export * from "./text.ts";
+export * from "./classic-udp-receiver.ts";
+export * from "./pkthdr.ts";
+export * from "./udpstr-constants.ts";
+export * from "./udpstr-packer.ts";
+export * from "./udpstr-receiver.ts";

@@ -1,0 +1,156 @@
+// Brings a control socket up to a session: first-byte sniffing (TLS or plaintext, rpcap-protocol.md §12.2), the server-side TLS handshake, the allow list, then the RPCAP session.
+
+import type { Socket } from "node:net";
+import { type SecureContext, TLSSocket } from "node:tls";
+import type { Logger } from "../observe/logger.ts";
+import { ErrorCode, encodeErrorMessage, readHeader, RpcapError } from "../protocol/index.ts";
+import type { ConnectionInfo, ControlChannel } from "./session-types.ts";
+
+const TLS_HANDSHAKE_RECORD = 22;
+const LINGER_MS = 2000;
+
+export interface ControlConnectionOptions {
+	socket: Socket;
+	mode: "passive" | "active";
+	/** Set when TLS is required on every connection. */
+	tls: SecureContext | null;
+	firstByteMs: number;
+	tlsHandshakeMs: number;
+	requestSizeCap: number;
+	log: Logger;
+	/** Passive only: throws RpcapError 10 when the peer is not allowed. */
+	checkPeer?: (address: string) => Promise<void>;
+	/** Builds the session once the stream is ready; returns its input handlers. */
+	startSession(channel: ControlChannel): { receive(chunk: Uint8Array): void; peerClosed(): void };
+	/** The connection ended before a session started (timeout, TLS failure, refusal). */
+	onAbandoned?(reason: string): void;
+}
+
+function normalise(address: string | undefined): string {
+	const a = address ?? "";
+	return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
+}
+
+export function connectionInfo(socket: Socket, mode: "passive" | "active", tls: boolean): ConnectionInfo {
+	const family = socket.remoteFamily === "IPv6" && !socket.remoteAddress?.startsWith("::ffff:") ? 6 : 4;
+	return {
+		mode,
+		tls,
+		family,
+		local: { address: normalise(socket.localAddress), port: socket.localPort ?? 0 },
+		peer: { address: normalise(socket.remoteAddress), port: socket.remotePort ?? 0 },
+	};
+}
+
+/** Sends a last message, half-closes and keeps reading until the peer goes (so no RST eats the message). */
+function refuse(socket: Socket, bytes: Uint8Array): void {
+	socket.removeAllListeners("data");
+	socket.on("data", () => {});
+	socket.end(bytes);
+	setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+export function serveControlConnection(options: ControlConnectionOptions): void {
+	const { socket, log } = options;
+	socket.on("error", (error) => log.debug("control socket error", { error: error.message }));
+	const firstByteTimer = setTimeout(() => {
+		log.debug("no data within the first-byte timeout; closing");
+		socket.destroy();
+		options.onAbandoned?.("first-byte timeout");
+	}, options.firstByteMs);
+	let pending: Uint8Array = new Uint8Array(0);
+	const onData = (chunk: Buffer) => {
+		clearTimeout(firstByteTimer);
+		pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+		const first = pending[0]!;
+		if (options.tls && first !== TLS_HANDSHAKE_RECORD) {
+			if (pending.length < 8) return;
+			// rpcap-protocol.md §12.2: answer the plaintext client with ERROR 19 in its own ver, then close.
+			const header = readHeader(pending);
+			log.info("plaintext client refused: TLS is required");
+			refuse(socket, encodeErrorMessage(ErrorCode.TLS_REQUIRED, "TLS is required by this server", header.version));
+			options.onAbandoned?.("TLS required");
+			return;
+		}
+		if (!options.tls && first === TLS_HANDSHAKE_RECORD) {
+			if (pending.length < 3) return;
+			log.info("TLS client refused: this server is plaintext");
+			refuse(socket, new Uint8Array([0x15, pending[1]!, pending[2]!, 0x00, 0x02, 0x02, 0x28]));
+			options.onAbandoned?.("TLS on a plaintext server");
+			return;
+		}
+		socket.off("data", onData);
+		socket.pause();
+		if (options.tls) startTls(options, pending);
+		else void admit(options, socket, pending, false);
+	};
+	socket.on("data", onData);
+}
+
+function startTls(options: ControlConnectionOptions, firstBytes: Uint8Array): void {
+	const { socket, log } = options;
+	socket.unshift(firstBytes);
+	const secure = new TLSSocket(socket, {
+		isServer: true,
+		secureContext: options.tls ?? undefined,
+	});
+	const timer = setTimeout(() => {
+		log.info("TLS handshake timed out");
+		secure.destroy();
+		socket.destroy();
+		options.onAbandoned?.("TLS handshake timeout");
+	}, options.tlsHandshakeMs);
+	secure.once("secure", () => {
+		clearTimeout(timer);
+		void admit(options, secure, new Uint8Array(0), true);
+	});
+	secure.on("error", (error) => {
+		clearTimeout(timer);
+		log.info("TLS handshake failed", { error: error.message });
+		socket.destroy();
+		options.onAbandoned?.("TLS handshake failed");
+	});
+	socket.resume();
+}
+
+async function admit(options: ControlConnectionOptions, stream: Socket, firstBytes: Uint8Array, tls: boolean): Promise<void> {
+	const info = connectionInfo(options.socket, options.mode, tls);
+	if (options.checkPeer) {
+		try {
+			await options.checkPeer(info.peer.address);
+		} catch (error) {
+			const refusal = error instanceof RpcapError ? error : new RpcapError(ErrorCode.HOSTNOAUTH, String(error));
+			options.log.info("host refused by the allow list", { peer: info.peer.address });
+			refuse(stream, encodeErrorMessage(refusal.code, refusal.message));
+			options.onAbandoned?.("host not allowed");
+			return;
+		}
+	}
+	let closing = false;
+	const channel: ControlChannel = {
+		info,
+		send: (bytes) => {
+			if (!closing && !stream.destroyed) stream.write(bytes);
+		},
+		close: () => {
+			if (closing) return;
+			closing = true;
+			stream.end();
+			setTimeout(() => stream.destroy(), LINGER_MS).unref();
+		},
+	};
+	const session = options.startSession(channel);
+	let ended = false;
+	const peerGone = () => {
+		if (ended) return;
+		ended = true;
+		closing = true;
+		session.peerClosed();
+	};
+	stream.on("data", (chunk: Buffer) => session.receive(chunk));
+	stream.on("end", peerGone);
+	stream.on("close", peerGone);
+	stream.on("error", peerGone);
+	if (firstBytes.length > 0) session.receive(firstBytes);
+	stream.resume();
+}

@@ -1,0 +1,145 @@
+// One capture of a session: the capture source wired to its data sender, live filter swaps, counters and a bounded teardown.
+
+import type { CaptureBackend, CaptureSource, Sampling } from "../capture/source.ts";
+import type { Logger } from "../observe/logger.ts";
+import type { BpfProgram, StatsReply } from "../protocol/index.ts";
+import type { DataFailure, DataSender } from "./data/sender.ts";
+import { composeCaptureFilter, type OwnFlow } from "./self-exclusion.ts";
+
+export interface RunningCaptureOptions {
+	backend: CaptureBackend;
+	source: CaptureSource;
+	snaplen: number;
+	log: Logger;
+	excludeSelf: boolean;
+	/** The control connection's own flow (always excluded when excludeSelf is on). */
+	controlFlow: OwnFlow;
+}
+
+export interface TeardownBounds {
+	stopCaptureMs: number;
+	drainSendQueueMs: number;
+}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<"done" | "timeout"> {
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	return Promise.race([
+		promise.then(() => "done" as const),
+		new Promise<"timeout">((resolve) => {
+			timer = setTimeout(() => resolve("timeout"), ms);
+		}),
+	]).finally(() => clearTimeout(timer));
+}
+
+export class RunningCapture {
+	private sender: DataSender | null = null;
+	private dataFlow: OwnFlow | null = null;
+	private clientProgram: BpfProgram;
+	private ended = false;
+
+	constructor(
+		private readonly options: RunningCaptureOptions,
+		clientProgram: BpfProgram,
+	) {
+		this.clientProgram = clientProgram;
+	}
+
+	get source(): CaptureSource {
+		return this.options.source;
+	}
+
+	get hasDataChannel(): boolean {
+		return this.sender !== null;
+	}
+
+	/** Installs the client's program plus the exclusion of our own flows known so far. */
+	applyFilter(program: BpfProgram = this.clientProgram): void {
+		const flows: OwnFlow[] = [];
+		if (this.options.excludeSelf) {
+			flows.push(this.options.controlFlow);
+			if (this.dataFlow) flows.push(this.dataFlow);
+		}
+		const o = this.options;
+		let bytes: Uint8Array;
+		try {
+			bytes = composeCaptureFilter(o.backend, o.source.linktype, o.snaplen, program, flows);
+		} catch (error) {
+			// Link types without IP (nflog, dbus…) cannot carry our own traffic: the client's program alone is right.
+			o.log.debug("self-traffic exclusion not applicable", { reason: (error as Error).message });
+			bytes = composeCaptureFilter(o.backend, o.source.linktype, o.snaplen, program, []);
+		}
+		o.source.setFilter(bytes);
+		this.clientProgram = program;
+	}
+
+	/** Announces the data flow (for exclusion) before the data connection exists, e.g. a client-opens listener. */
+	expectDataFlow(flow: OwnFlow): void {
+		this.dataFlow = flow;
+		this.applyFilter();
+	}
+
+	/** Connects the data sender and starts streaming packets into it. */
+	attach(sender: DataSender, onFailure: (failure: DataFailure) => void, onCaptureError: (message: string) => void): void {
+		this.sender = sender;
+		this.dataFlow = {
+			protocol: sender.transport === "tcp" ? "tcp" : "udp",
+			local: sender.local,
+			remote: sender.remote,
+		};
+		this.applyFilter();
+		sender.onFailure((failure) => {
+			if (!this.ended) onFailure(failure);
+		});
+		this.options.source.start({
+			onBatch: (records, packets) => sender.sendBatch(records, packets),
+			onError: (error) => {
+				if (!this.ended) onCaptureError(error.message);
+			},
+		});
+	}
+
+	setSampling(sampling: Sampling): void {
+		this.options.source.setSampling(sampling);
+	}
+
+	/** STATS during the capture: live interface counters, svrcapt = records emitted (npkt of the last PACKET). */
+	liveStats(): StatsReply {
+		const s = this.options.source.stats();
+		return {
+			ifRecv: s.recv >>> 0,
+			ifDrop: s.ifdrop >>> 0,
+			krnlDrop: s.drop >>> 0,
+			svrCapt: this.options.source.counters().emitted >>> 0,
+		};
+	}
+
+	/**
+	 * Stops capturing, forwards what is buffered, closes the data channel (TCP: EOF first) and releases the
+	 * handle, each step bounded. Returns the final counters, taken just before the handle closes.
+	 */
+	async end(bounds: TeardownBounds): Promise<StatsReply> {
+		if (this.ended) return { ifRecv: 0, ifDrop: 0, krnlDrop: 0, svrCapt: 0 };
+		this.ended = true;
+		let final: StatsReply = { ifRecv: 0, ifDrop: 0, krnlDrop: 0, svrCapt: 0 };
+		try {
+			final = this.liveStats();
+		} catch {
+			// keep zeros for the interface counters; svrcapt is filled in below
+		}
+		const stopped = await withTimeout(this.options.source.stop(), bounds.stopCaptureMs);
+		if (stopped === "timeout") this.options.log.warn("capture did not stop in time; released anyway");
+		final.svrCapt = this.options.source.counters().emitted >>> 0;
+		if (this.sender) {
+			const closed = await withTimeout(this.sender.close(bounds.drainSendQueueMs), bounds.drainSendQueueMs + 500);
+			if (closed === "timeout") this.options.log.warn("data channel did not close in time");
+			const c = this.sender.counters();
+			if (c.packetsDropped > 0 || c.datagramsDropped > 0) {
+				this.options.log.warn("packets dropped on the data channel", {
+					packets: c.packetsDropped,
+					datagrams: c.datagramsDropped,
+				});
+			}
+		}
+		return final;
+	}
+}

@@ -1,0 +1,61 @@
+// Keeps the daemon's own control and data traffic out of every capture: a filter expression of this session's sockets, ANDed in front of the client's program.
+
+import type { CaptureBackend } from "../capture/source.ts";
+import { andPrograms, type BpfInstruction, type BpfProgram, bpfProgramToHostBytes } from "../protocol/index.ts";
+import type { SocketEndpoint } from "./data/sender.ts";
+
+export interface OwnFlow {
+	protocol: "tcp" | "udp";
+	local: SocketEndpoint;
+	/** The peer's port may be unknown (a client-opens listener before accept): then only its host is matched. */
+	remote: { address: string; port: number | null };
+}
+
+function stripMapped(address: string): string {
+	return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/** `not (...)` over every flow, in pcap filter syntax; an empty list gives null (nothing to exclude). */
+export function exclusionExpression(flows: readonly OwnFlow[]): string | null {
+	if (flows.length === 0) return null;
+	const terms = flows.map((f) => {
+		const parts = [f.protocol, `host ${stripMapped(f.local.address)}`, `host ${stripMapped(f.remote.address)}`];
+		parts.push(`port ${f.local.port}`);
+		if (f.remote.port !== null) parts.push(`port ${f.remote.port}`);
+		return `(${parts.join(" and ")})`;
+	});
+	return `not (${terms.join(" or ")})`;
+}
+
+/** Parses host-order bpf_insn bytes (what libpcap compiled) back into instructions. */
+function fromHostBytes(bytes: Uint8Array): BpfInstruction[] {
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+	const out: BpfInstruction[] = [];
+	for (let at = 0; at + 8 <= bytes.length; at += 8) {
+		out.push({
+			code: view.getUint16(at, little),
+			jt: view.getUint8(at + 2),
+			jf: view.getUint8(at + 3),
+			k: view.getUint32(at + 4, little),
+		});
+	}
+	return out;
+}
+
+/**
+ * The host-order program to install: the client's program, preceded by the exclusion of `flows` when there is
+ * one. Compiles against the capture's link type; throws CaptureError when libpcap cannot compile it.
+ */
+export function composeCaptureFilter(
+	backend: CaptureBackend,
+	linktype: number,
+	snaplen: number,
+	clientProgram: BpfProgram,
+	flows: readonly OwnFlow[],
+): Uint8Array {
+	const expression = exclusionExpression(flows);
+	if (expression === null) return bpfProgramToHostBytes(clientProgram);
+	const exclusion = fromHostBytes(backend.compile(linktype, snaplen, expression));
+	return bpfProgramToHostBytes(andPrograms(exclusion, clientProgram));
+}
