@@ -15,6 +15,8 @@ export interface SystemAccountAuthenticatorOptions {
 	readonly now?: () => number;
 	/** The crypt setting hashed for unknown users until a real account teaches a better one. */
 	readonly dummySetting?: string;
+	/** Whether shadow entries are readable (root); from process.getuid by default. */
+	readonly runningAsRoot?: boolean;
 }
 
 /** What one check found, before the single crypt run that every path makes. */
@@ -38,6 +40,7 @@ export class SystemAccountAuthenticator implements Authenticator {
 	private readonly logger: AuthLogger;
 	private readonly now: () => number;
 	private dummySetting: string;
+	private readonly runningAsRoot: boolean;
 	private warnedShadowUnreadable = false;
 
 	constructor(
@@ -46,6 +49,7 @@ export class SystemAccountAuthenticator implements Authenticator {
 	) {
 		this.logger = options.logger;
 		this.now = options.now ?? Date.now;
+		this.runningAsRoot = options.runningAsRoot ?? process.getuid?.() === 0;
 		this.dummySetting = options.dummySetting ?? safeDefaultSetting(accounts) ?? FALLBACK_DUMMY_SETTING;
 	}
 
@@ -107,7 +111,7 @@ export class SystemAccountAuthenticator implements Authenticator {
 
 	private storedHash(account: PasswdEntry, shadow: ShadowEntry | null): string {
 		if (shadow) return shadow.passwordHash;
-		if (account.passwd === "x" && !this.warnedShadowUnreadable) {
+		if (account.passwd === "x" && !this.runningAsRoot && !this.warnedShadowUnreadable) {
 			this.warnedShadowUnreadable = true;
 			this.logger.warn(
 				"Cannot read shadow password entries; rpcapd must run as root to check system passwords",
