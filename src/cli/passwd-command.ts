@@ -195,11 +195,12 @@ async function readPasswordFromStdin(): Promise<string> {
 	return line.endsWith("\r") ? line.slice(0, -1) : line;
 }
 
-const OUTCOME_TEXT = {
-	added: "Added user",
-	updated: "Changed the password of",
-	deleted: "Deleted user",
-} as const;
+function describeOutcome(edit: UsersFileEdit, username: string, file: string): string {
+	const user = `"${escapeForLog(username)}"`;
+	if (edit.outcome === "added") return `Added user ${user} to ${file}`;
+	if (edit.outcome === "updated") return `Changed the password of ${user} in ${file}`;
+	return `Deleted user ${user} from ${file}`;
+}
 
 export const passwdCommand = defineCommand({
 	meta: {
@@ -223,6 +224,6 @@ export const passwdCommand = defineCommand({
 			action: args.delete ? "delete" : "set",
 			readPassword: args.stdin ? readPasswordFromStdin : readPasswordTwice,
 		});
-		process.stderr.write(`${OUTCOME_TEXT[edit.outcome]} "${escapeForLog(args.user)}" in ${args.file}\n`);
+		process.stderr.write(`${describeOutcome(edit, args.user, args.file)}\n`);
 	},
 });
