@@ -1,5 +1,6 @@
 // Password authentication for AUTH_REQ: the Authenticator contract, its two implementations and the factory.
 
+export { SystemAccountsUnsupportedError } from "../../../ffi/system-accounts.ts";
 export {
 	type AccountIdentity,
 	type AuthDecision,
