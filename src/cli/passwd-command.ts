@@ -151,8 +151,9 @@ export function readHiddenLine(prompt: string): Promise<string> {
 			new PasswdCommandError("Standard input is not a terminal; use --stdin to read the password from it"),
 		);
 	}
-	process.stderr.write(prompt);
+	// Echo goes off before the prompt appears, so nothing typed in answer to it is ever shown.
 	stdin.setRawMode(true);
+	process.stderr.write(prompt);
 	stdin.resume();
 	const decoder = new StringDecoder("utf8");
 	return new Promise((resolvePassword, reject) => {
