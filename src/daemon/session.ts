@@ -92,7 +92,12 @@ export class Session {
 				this.cancelHold?.();
 				this.cancelHold = null;
 				if (event.kind === "oversized") {
-					this.sendError(requestErrorCode(event.header.type), PAYLOAD_TOO_LARGE, event.header.version);
+					// rpcap-protocol.md §2: a bad ver is a version error (ERROR 17 echoing it); other ERRORs carry ver 0.
+					if (event.header.version !== PROTOCOL_VERSION) {
+						await this.handle({ header: event.header, payload: new Uint8Array(0), tolerated: false });
+						break;
+					}
+					this.sendError(requestErrorCode(event.header.type), PAYLOAD_TOO_LARGE);
 					await this.end({ reason: "error", text: PAYLOAD_TOO_LARGE });
 					break;
 				}
