@@ -1,13 +1,17 @@
 #!/usr/bin/env bun
-// rpcapd entry point: dispatches to a subcommand, or serves RPCAP when none is given.
+// rpcapd entry point: a subcommand (list, collect, passwd, …), or with none, the RPCAP daemon itself.
 
 import { type CommandDef, renderUsage, runCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
 import { listCommand } from "./list-command.ts";
+import { passwdCommand } from "./passwd-command.ts";
+import { runServe } from "./serve-command.ts";
+import { renderServeHelp } from "./serve-flags.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: citty types each subcommand by its own args; the table only dispatches
 const subCommands: Record<string, CommandDef<any>> = {
 	list: listCommand,
+	passwd: passwdCommand,
 };
 
 const mainCommand: CommandDef = {
@@ -25,29 +29,32 @@ async function main(argv: string[]): Promise<number> {
 		process.stdout.write(`rpcapd ${packageJson.version}\n`);
 		return 0;
 	}
-	if (first === "--help" || first === "-h" || first === undefined) {
-		process.stdout.write(`${await renderUsage(mainCommand)}\n`);
+	const sub = first === undefined ? undefined : subCommands[first];
+	if (sub) {
+		if (rest.includes("--help") || rest.includes("-h")) {
+			process.stdout.write(`${await renderUsage(sub, mainCommand)}\n`);
+			return 0;
+		}
+		await runCommand(sub, { rawArgs: rest });
+		return typeof process.exitCode === "number" ? process.exitCode : 0;
+	}
+	if (argv.includes("--help") || argv.includes("-h")) {
+		process.stdout.write(`${await renderUsage(mainCommand)}\n\n${renderServeHelp()}\n`);
 		return 0;
 	}
-	const sub = subCommands[first];
-	if (!sub) {
+	if (first !== undefined && !first.startsWith("-")) {
 		process.stderr.write(`rpcapd: unknown command "${first}" (see rpcapd --help)\n`);
 		return 1;
 	}
-	if (rest.includes("--help") || rest.includes("-h")) {
-		process.stdout.write(`${await renderUsage(sub, mainCommand)}\n`);
-		return 0;
-	}
-	await runCommand(sub, { rawArgs: rest });
-	return 0;
+	return runServe(argv);
 }
 
 main(process.argv.slice(2)).then(
 	(code) => {
-		process.exitCode = code;
+		process.exit(code);
 	},
 	(error: unknown) => {
 		process.stderr.write(`rpcapd: ${error instanceof Error ? error.message : String(error)}\n`);
-		process.exitCode = 1;
+		process.exit(1);
 	},
 );

@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import {
 	type ActiveTarget,
-	type ConfigInput,
 	ConfigErrors,
+	type ConfigInput,
 	ConfigValidationError,
 	ConfigValueError,
 	type ConfigWarning,
@@ -43,7 +43,8 @@ function text(value: ParsedFlags[string]): string | undefined {
 function seconds(value: string | undefined, what: string): number | undefined {
 	if (value === undefined) return undefined;
 	const n = Number(value);
-	if (!Number.isFinite(n) || n <= 0) throw new ConfigValueError(`${what} must be a positive number of seconds, not "${value}"`);
+	if (!Number.isFinite(n) || n <= 0)
+		throw new ConfigValueError(`${what} must be a positive number of seconds, not "${value}"`);
 	return n;
 }
 
@@ -86,7 +87,9 @@ export function configFromFlags(flags: ParsedFlags, compat: Compat): ConfigInput
 		nullAuth: flags["null-auth"] === true,
 		allowHosts: strings(flags.allow).flatMap(parseHostListFlag),
 		...(text(flags.users) === undefined ? {} : { usersFile: text(flags.users) }),
-		...(text(flags["max-clients"]) === undefined ? {} : { maxClients: integer(text(flags["max-clients"]), "--max-clients") }),
+		...(text(flags["max-clients"]) === undefined
+			? {}
+			: { maxClients: integer(text(flags["max-clients"]), "--max-clients") }),
 		...(text(flags["request-size-cap"]) === undefined
 			? {}
 			: { requestSizeCap: integer(text(flags["request-size-cap"]), "--request-size-cap") }),
@@ -104,15 +107,21 @@ export function configFromFlags(flags: ParsedFlags, compat: Compat): ConfigInput
 		active: {
 			targets: expandIfnames(targets, strings(flags.ifname)),
 			...(text(flags.interface) === undefined ? {} : { interface: text(flags.interface) }),
-			...(text(flags["retry-max"]) === undefined ? {} : { retryMaxS: seconds(text(flags["retry-max"]), "--retry-max") }),
+			...(text(flags["retry-max"]) === undefined
+				? {}
+				: { retryMaxS: seconds(text(flags["retry-max"]), "--retry-max") }),
 		},
 		udpstr: {
 			...(udpstrMode === undefined ? {} : { mode: parseUdpstrMode(udpstrMode) }),
 			...(udpstrSize === undefined ? {} : { size: parseUdpstrSize(udpstrSize) }),
-			...(text(flags["flush-ms"]) === undefined ? {} : { flushMs: integer(text(flags["flush-ms"]), "--flush-ms") }),
+			...(text(flags["flush-ms"]) === undefined
+				? {}
+				: { flushMs: integer(text(flags["flush-ms"]), "--flush-ms") }),
 		},
 		capture: {
-			...(text(flags["buffer-size"]) === undefined ? {} : { bufferSize: integer(text(flags["buffer-size"]), "--buffer-size") }),
+			...(text(flags["buffer-size"]) === undefined
+				? {}
+				: { bufferSize: integer(text(flags["buffer-size"]), "--buffer-size") }),
 			immediate: flags.immediate === true,
 		},
 		log: {
@@ -136,7 +145,8 @@ export function loadConfigFile(path: string): LoadedConfigFile {
 	try {
 		bytes = readFileSync(path);
 	} catch (error) {
-		const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+		const reason =
+			(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
 		throw new StartupConfigError([`${path}: cannot read configuration file: ${reason}`]);
 	}
 	try {
@@ -167,7 +177,8 @@ export function buildEffectiveConfig(
 		const config = mergeConfig(cli, file?.ini);
 		return { config, warnings: (file?.warnings ?? []).map(String) };
 	} catch (error) {
-		if (error instanceof ConfigValidationError) throw new StartupConfigError(error.issues.map((i) => `configuration: ${i}`));
+		if (error instanceof ConfigValidationError)
+			throw new StartupConfigError(error.issues.map((i) => `configuration: ${i}`));
 		throw error;
 	}
 }

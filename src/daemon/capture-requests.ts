@@ -13,8 +13,8 @@ import {
 	MAX_SNAPLEN,
 	MessageType,
 	RpcapError,
-	type StatsReply,
 	StartcapFlag,
+	type StatsReply,
 } from "../protocol/index.ts";
 import type { DataFailure, DataSender } from "./data/sender.ts";
 import type { OpenedDevice } from "./interface-requests.ts";
@@ -63,7 +63,8 @@ export class CaptureRequests {
 		}
 		if (!request.filter.ok) throw new RpcapError(ErrorCode.STARTCAPTURE, request.filter.error.message);
 		const serverOpens = dgram || (request.flags & StartcapFlag.SERVEROPEN) !== 0 || info.mode === "active";
-		if (serverOpens && request.portData === 0) throw new RpcapError(ErrorCode.STARTCAPTURE, "Client data port is 0");
+		if (serverOpens && request.portData === 0)
+			throw new RpcapError(ErrorCode.STARTCAPTURE, "Client data port is 0");
 		const udpstr = dgram && this.udpstrEnabled();
 		const snaplen = this.effectiveSnaplen(request, dgram && !udpstr);
 
@@ -125,8 +126,15 @@ export class CaptureRequests {
 		} catch (error) {
 			throw asStartcapError(error);
 		}
-		capture.expectDataFlow({ protocol: "tcp", local: pending.local, remote: { address: info.peer.address, port: null } });
-		this.hooks.reply(encodeStartcapReply({ bufferSize: capture.source.bufferSize, portData: pending.port }, version));
+		capture.onEnd(() => pending.cancel());
+		capture.expectDataFlow({
+			protocol: "tcp",
+			local: pending.local,
+			remote: { address: info.peer.address, port: null },
+		});
+		this.hooks.reply(
+			encodeStartcapReply({ bufferSize: capture.source.bufferSize, portData: pending.port }, version),
+		);
 		pending.accepted.then(
 			(sender) => {
 				if (this.capture === capture) this.attach(capture, sender);
@@ -187,7 +195,8 @@ export class CaptureRequests {
 		const policy = this.deps.policy;
 		const inbound = (request.flags & StartcapFlag.INBOUND) !== 0;
 		const outbound = (request.flags & StartcapFlag.OUTBOUND) !== 0;
-		const readTimeout = request.readTimeout > 0 ? Math.min(request.readTimeout, policy.flushMs) : policy.flushMs;
+		const readTimeout =
+			request.readTimeout > 0 ? Math.min(request.readTimeout, policy.flushMs) : policy.flushMs;
 		return {
 			snaplen,
 			promisc: (request.flags & StartcapFlag.PROMISC) !== 0,
@@ -199,12 +208,16 @@ export class CaptureRequests {
 	}
 
 	updateFilter(payload: Uint8Array, version: number): Uint8Array {
-		if (!this.capture) throw new RpcapError(ErrorCode.UPDATEFILTER, "Device not opened. Cannot update filter");
+		if (!this.capture)
+			throw new RpcapError(ErrorCode.UPDATEFILTER, "Device not opened. Cannot update filter");
 		const program = decodeUpdateFilterRequest(payload);
 		try {
 			this.capture.applyFilter(program);
 		} catch (error) {
-			throw new RpcapError(ErrorCode.UPDATEFILTER, error instanceof CaptureError ? error.message : String(error));
+			throw new RpcapError(
+				ErrorCode.UPDATEFILTER,
+				error instanceof CaptureError ? error.message : String(error),
+			);
 		}
 		return encodeEmptyMessage(MessageType.UPDATEFILTER_REPLY, version);
 	}
@@ -233,7 +246,8 @@ export class CaptureRequests {
 	}
 
 	async endCapture(version: number): Promise<Uint8Array> {
-		if (!this.capture) throw new RpcapError(ErrorCode.ENDCAPTURE, "Device not opened. Cannot close the capture");
+		if (!this.capture)
+			throw new RpcapError(ErrorCode.ENDCAPTURE, "Device not opened. Cannot close the capture");
 		await this.endCurrent();
 		return encodeEmptyMessage(MessageType.ENDCAP_REPLY, version);
 	}

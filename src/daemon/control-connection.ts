@@ -3,7 +3,8 @@
 import type { Socket } from "node:net";
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { Logger } from "../observe/logger.ts";
-import { ErrorCode, encodeErrorMessage, readHeader, RpcapError } from "../protocol/index.ts";
+import { ErrorCode, encodeErrorMessage, RpcapError, readHeader } from "../protocol/index.ts";
+import type { SocketEndpoint } from "./data/sender.ts";
 import type { ConnectionInfo, ControlChannel } from "./session-types.ts";
 
 const TLS_HANDSHAKE_RECORD = 22;
@@ -18,6 +19,8 @@ export interface ControlConnectionOptions {
 	tlsHandshakeMs: number;
 	requestSizeCap: number;
 	log: Logger;
+	/** Overrides the socket's own addresses (inetd mode, where the socket is a loopback bridge). */
+	addresses?: { local: SocketEndpoint; peer: SocketEndpoint };
 	/** Passive only: throws RpcapError 10 when the peer is not allowed. */
 	checkPeer?: (address: string) => Promise<void>;
 	/** Builds the session once the stream is ready; returns its input handlers. */
@@ -31,14 +34,21 @@ function normalise(address: string | undefined): string {
 	return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
 }
 
-export function connectionInfo(socket: Socket, mode: "passive" | "active", tls: boolean): ConnectionInfo {
-	const family = socket.remoteFamily === "IPv6" && !socket.remoteAddress?.startsWith("::ffff:") ? 6 : 4;
+export function connectionInfo(
+	socket: Socket,
+	mode: "passive" | "active",
+	tls: boolean,
+	addresses?: { local: SocketEndpoint; peer: SocketEndpoint },
+): ConnectionInfo {
+	const local = addresses?.local ?? { address: socket.localAddress ?? "", port: socket.localPort ?? 0 };
+	const peer = addresses?.peer ?? { address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
+	const peerAddress = normalise(peer.address);
 	return {
 		mode,
 		tls,
-		family,
-		local: { address: normalise(socket.localAddress), port: socket.localPort ?? 0 },
-		peer: { address: normalise(socket.remoteAddress), port: socket.remotePort ?? 0 },
+		family: peerAddress.includes(":") ? 6 : 4,
+		local: { address: normalise(local.address), port: local.port },
+		peer: { address: peerAddress, port: peer.port },
 	};
 }
 
@@ -68,7 +78,10 @@ export function serveControlConnection(options: ControlConnectionOptions): void 
 			// rpcap-protocol.md §12.2: answer the plaintext client with ERROR 19 in its own ver, then close.
 			const header = readHeader(pending);
 			log.info("plaintext client refused: TLS is required");
-			refuse(socket, encodeErrorMessage(ErrorCode.TLS_REQUIRED, "TLS is required by this server", header.version));
+			refuse(
+				socket,
+				encodeErrorMessage(ErrorCode.TLS_REQUIRED, "TLS is required by this server", header.version),
+			);
 			options.onAbandoned?.("TLS required");
 			return;
 		}
@@ -85,6 +98,7 @@ export function serveControlConnection(options: ControlConnectionOptions): void 
 		else void admit(options, socket, pending, false);
 	};
 	socket.on("data", onData);
+	socket.resume();
 }
 
 function startTls(options: ControlConnectionOptions, firstBytes: Uint8Array): void {
@@ -113,13 +127,19 @@ function startTls(options: ControlConnectionOptions, firstBytes: Uint8Array): vo
 	socket.resume();
 }
 
-async function admit(options: ControlConnectionOptions, stream: Socket, firstBytes: Uint8Array, tls: boolean): Promise<void> {
-	const info = connectionInfo(options.socket, options.mode, tls);
+async function admit(
+	options: ControlConnectionOptions,
+	stream: Socket,
+	firstBytes: Uint8Array,
+	tls: boolean,
+): Promise<void> {
+	const info = connectionInfo(options.socket, options.mode, tls, options.addresses);
 	if (options.checkPeer) {
 		try {
 			await options.checkPeer(info.peer.address);
 		} catch (error) {
-			const refusal = error instanceof RpcapError ? error : new RpcapError(ErrorCode.HOSTNOAUTH, String(error));
+			const refusal =
+				error instanceof RpcapError ? error : new RpcapError(ErrorCode.HOSTNOAUTH, String(error));
 			options.log.info("host refused by the allow list", { peer: info.peer.address });
 			refuse(stream, encodeErrorMessage(refusal.code, refusal.message));
 			options.onAbandoned?.("host not allowed");

@@ -8,6 +8,8 @@ import type { Logger } from "../observe/logger.ts";
 import { AllowList } from "./allow-list.ts";
 import type { Authenticator } from "./auth/authenticator.ts";
 import { serveControlConnection } from "./control-connection.ts";
+import { tuneControlSocket } from "./control-socket.ts";
+import type { SocketEndpoint } from "./data/sender.ts";
 import { PassiveListener } from "./passive-listener.ts";
 import { Session } from "./session.ts";
 import {
@@ -90,7 +92,15 @@ export class Daemon {
 		socket: Socket,
 		mode: "passive" | "active",
 		release: () => void,
-		extra: { preselection?: Preselection | null; onEnd?: (end: SessionEnd) => void; onAuthenticated?: () => void } = {},
+		extra: {
+			preselection?: Preselection | null;
+			onEnd?: (end: SessionEnd) => void;
+			onAuthenticated?: () => void;
+			/** Per-entry udpstr override (ActiveClient `udpstr=`). */
+			udpstr?: "on" | "off";
+			/** The real endpoints when the socket is a bridge (inetd mode). */
+			addresses?: { local: SocketEndpoint; peer: SocketEndpoint };
+		} = {},
 	): void {
 		const config = this.config;
 		const log = this.deps.log.child({ peer: `${socket.remoteAddress}:${socket.remotePort}`, mode });
@@ -102,6 +112,7 @@ export class Daemon {
 			}
 		};
 		const allowList = this.allowList;
+		tuneControlSocket(socket, config, mode, log);
 		serveControlConnection({
 			socket,
 			mode,
@@ -110,6 +121,7 @@ export class Daemon {
 			tlsHandshakeMs: config.timeouts.tlsHandshakeMs,
 			requestSizeCap: config.requestSizeCap,
 			log,
+			...(extra.addresses ? { addresses: extra.addresses } : {}),
 			checkPeer: mode === "passive" ? (address) => allowList.check(address) : undefined,
 			onAbandoned: (reason) => {
 				releaseOnce();
@@ -123,7 +135,7 @@ export class Daemon {
 					dataChannels: this.deps.dataChannels,
 					authenticator: this.deps.authenticator,
 					log,
-					policy: sessionPolicy(config, mode),
+					policy: { ...sessionPolicy(config, mode), ...(extra.udpstr ? { udpstr: extra.udpstr } : {}) },
 					preselection: extra.preselection ?? null,
 					onAuthenticated: extra.onAuthenticated,
 					onEnd: (end) => {

@@ -62,7 +62,8 @@ function listDevices(deps: SessionDeps): Device[] {
 
 function resolvePreselected(preselection: Preselection, devices: readonly Device[], code: number): string {
 	const name = preselection.resolve(devices);
-	if (name === null) throw new RpcapError(code, `Preselected interface '${preselection.description}' is not present`);
+	if (name === null)
+		throw new RpcapError(code, `Preselected interface '${preselection.description}' is not present`);
 	return name;
 }
 

@@ -52,7 +52,8 @@ export class PassiveListener {
 			try {
 				await listen(server, host, this.options.port);
 				const address = server.address();
-				if (address && typeof address === "object") bound.push({ address: address.address, port: address.port });
+				if (address && typeof address === "object")
+					bound.push({ address: address.address, port: address.port });
 				this.servers.push(server);
 			} catch (error) {
 				failures.push(`${host}:${this.options.port}: ${(error as Error).message}`);

@@ -36,6 +36,7 @@ export class RunningCapture {
 	private dataFlow: OwnFlow | null = null;
 	private clientProgram: BpfProgram;
 	private ended = false;
+	private readonly cleanups: (() => void)[] = [];
 
 	constructor(
 		private readonly options: RunningCaptureOptions,
@@ -72,6 +73,11 @@ export class RunningCapture {
 		this.clientProgram = program;
 	}
 
+	/** Runs when the capture ends (e.g. cancels a data listener still waiting for its client). */
+	onEnd(cleanup: () => void): void {
+		this.cleanups.push(cleanup);
+	}
+
 	/** Announces the data flow (for exclusion) before the data connection exists, e.g. a client-opens listener. */
 	expectDataFlow(flow: OwnFlow): void {
 		this.dataFlow = flow;
@@ -79,7 +85,11 @@ export class RunningCapture {
 	}
 
 	/** Connects the data sender and starts streaming packets into it. */
-	attach(sender: DataSender, onFailure: (failure: DataFailure) => void, onCaptureError: (message: string) => void): void {
+	attach(
+		sender: DataSender,
+		onFailure: (failure: DataFailure) => void,
+		onCaptureError: (message: string) => void,
+	): void {
 		this.sender = sender;
 		this.dataFlow = {
 			protocol: sender.transport === "tcp" ? "tcp" : "udp",
@@ -120,6 +130,7 @@ export class RunningCapture {
 	async end(bounds: TeardownBounds): Promise<StatsReply> {
 		if (this.ended) return { ifRecv: 0, ifDrop: 0, krnlDrop: 0, svrCapt: 0 };
 		this.ended = true;
+		for (const cleanup of this.cleanups.splice(0)) cleanup();
 		let final: StatsReply = { ifRecv: 0, ifDrop: 0, krnlDrop: 0, svrCapt: 0 };
 		try {
 			final = this.liveStats();
@@ -130,7 +141,10 @@ export class RunningCapture {
 		if (stopped === "timeout") this.options.log.warn("capture did not stop in time; released anyway");
 		final.svrCapt = this.options.source.counters().emitted >>> 0;
 		if (this.sender) {
-			const closed = await withTimeout(this.sender.close(bounds.drainSendQueueMs), bounds.drainSendQueueMs + 500);
+			const closed = await withTimeout(
+				this.sender.close(bounds.drainSendQueueMs),
+				bounds.drainSendQueueMs + 500,
+			);
 			if (closed === "timeout") this.options.log.warn("data channel did not close in time");
 			const c = this.sender.counters();
 			if (c.packetsDropped > 0 || c.datagramsDropped > 0) {

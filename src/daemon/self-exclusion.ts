@@ -1,7 +1,12 @@
 // Keeps the daemon's own control and data traffic out of every capture: a filter expression of this session's sockets, ANDed in front of the client's program.
 
 import type { CaptureBackend } from "../capture/source.ts";
-import { andPrograms, type BpfInstruction, type BpfProgram, bpfProgramToHostBytes } from "../protocol/index.ts";
+import {
+	andPrograms,
+	type BpfInstruction,
+	type BpfProgram,
+	bpfProgramToHostBytes,
+} from "../protocol/index.ts";
 import type { SocketEndpoint } from "./data/sender.ts";
 
 export interface OwnFlow {
@@ -19,7 +24,11 @@ function stripMapped(address: string): string {
 export function exclusionExpression(flows: readonly OwnFlow[]): string | null {
 	if (flows.length === 0) return null;
 	const terms = flows.map((f) => {
-		const parts = [f.protocol, `host ${stripMapped(f.local.address)}`, `host ${stripMapped(f.remote.address)}`];
+		const parts = [
+			f.protocol,
+			`host ${stripMapped(f.local.address)}`,
+			`host ${stripMapped(f.remote.address)}`,
+		];
 		parts.push(`port ${f.local.port}`);
 		if (f.remote.port !== null) parts.push(`port ${f.remote.port}`);
 		return `(${parts.join(" and ")})`;

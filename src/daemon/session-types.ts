@@ -45,7 +45,11 @@ export interface PendingDataConnection {
 
 /** Typed errors from here carry a message fit for ERROR 12 (e.g. "Connection refused", "Data port busy"). */
 export interface DataChannels {
-	listenTcp(options: { local: SocketEndpoint; peer: SocketEndpoint; tls: boolean }): Promise<PendingDataConnection>;
+	listenTcp(options: {
+		local: SocketEndpoint;
+		peer: SocketEndpoint;
+		tls: boolean;
+	}): Promise<PendingDataConnection>;
 	connectTcp(options: { peer: SocketEndpoint; port: number; tls: boolean }): Promise<DataSender>;
 	openUdp(options: { peer: SocketEndpoint; port: number; udpstr: boolean }): Promise<DataSender>;
 }

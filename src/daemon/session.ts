@@ -15,8 +15,8 @@ import {
 	messageTypeName,
 	PAYLOAD_TOO_LARGE,
 	PROTOCOL_VERSION,
-	type RpcapHeader,
 	RpcapError,
+	type RpcapHeader,
 	requestErrorCode,
 } from "../protocol/index.ts";
 import { CaptureRequests } from "./capture-requests.ts";
@@ -52,7 +52,10 @@ export class Session {
 		});
 		const limit = deps.policy.preAuthTimeoutMs;
 		if (limit !== null) {
-			this.cancelPreAuth = this.clock.setTimeout(() => this.timeout(ErrorCode.INITTIMEOUT, INITIAL_TIMEOUT), limit);
+			this.cancelPreAuth = this.clock.setTimeout(
+				() => this.timeout(ErrorCode.INITTIMEOUT, INITIAL_TIMEOUT),
+				limit,
+			);
 		}
 	}
 
@@ -101,7 +104,11 @@ export class Session {
 					await this.end({ reason: "error", text: PAYLOAD_TOO_LARGE });
 					break;
 				}
-				await this.handle({ header: event.header, payload: event.payload, tolerated: event.toleratedNoFilterStartcap });
+				await this.handle({
+					header: event.header,
+					payload: event.payload,
+					tolerated: event.toleratedNoFilterStartcap,
+				});
 			}
 		} finally {
 			this.busy = false;
@@ -192,12 +199,17 @@ export class Session {
 	private async authFailed(delay: boolean): Promise<void> {
 		this.authFailures++;
 		if (this.authFailures >= this.deps.policy.maxAuthFailures) {
-			this.deps.log.warn("closing connection after repeated authentication failures", { failures: this.authFailures });
+			this.deps.log.warn("closing connection after repeated authentication failures", {
+				failures: this.authFailures,
+			});
 			await this.end({ reason: "error", text: "Authentication failed" });
 			return;
 		}
 		// rpcap-protocol.md §4.2: the next request waits 1 s (this connection only; the event loop stays free).
-		if (delay) await new Promise<void>((resolve) => this.clock.setTimeout(resolve, this.deps.policy.authFailureDelayMs));
+		if (delay)
+			await new Promise<void>((resolve) =>
+				this.clock.setTimeout(resolve, this.deps.policy.authFailureDelayMs),
+			);
 	}
 
 	private touchIdle(): void {

@@ -4,7 +4,13 @@ export type LogLevel = "debug" | "info" | "notice" | "warn" | "error";
 export type LogFormat = "text" | "json";
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, notice: 2, warn: 3, error: 4 };
-const TEXT_TAG: Record<LogLevel, string> = { debug: "DEBUG: ", info: "", notice: "", warn: "warning: ", error: "error: " };
+const TEXT_TAG: Record<LogLevel, string> = {
+	debug: "DEBUG: ",
+	info: "",
+	notice: "",
+	warn: "warning: ",
+	error: "error: ",
+};
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
