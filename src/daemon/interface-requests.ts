@@ -52,11 +52,12 @@ export function preselectedDescription(description: string): string {
 	return `${cut} ${PRESELECTED_SUFFIX}`;
 }
 
-function listDevices(deps: SessionDeps): Device[] {
+/** `code`: the request's error code (rpcap-protocol.md §16: FINDALLIF 4, every OPEN failure 6). */
+function listDevices(deps: SessionDeps, code: number): Device[] {
 	try {
 		return deps.backend.listDevices();
 	} catch (error) {
-		throw new RpcapError(ErrorCode.FINDALLIF, error instanceof Error ? error.message : String(error));
+		throw new RpcapError(code, error instanceof Error ? error.message : String(error));
 	}
 }
 
@@ -69,7 +70,7 @@ function resolvePreselected(preselection: Preselection, devices: readonly Device
 
 /** The complete FINDALLIF_REPLY message, or RpcapError 4/5. */
 export function findAllInterfaces(deps: SessionDeps, version: number): Uint8Array {
-	const devices = listDevices(deps);
+	const devices = listDevices(deps, ErrorCode.FINDALLIF);
 	let interfaces = devices.map(toRemoteInterface);
 	if (deps.preselection) {
 		const name = resolvePreselected(deps.preselection, devices, ErrorCode.NOREMOTEIF);
@@ -105,12 +106,12 @@ export function openDevice(deps: SessionDeps, payload: Uint8Array): OpenedDevice
 	const name = decodeOpenRequest(payload);
 	let devices: Device[] | undefined;
 	if (deps.preselection) {
-		devices = listDevices(deps);
+		devices = listDevices(deps, ErrorCode.OPEN);
 		const allowed = resolvePreselected(deps.preselection, devices, ErrorCode.OPEN);
 		if (name !== allowed) throw fail(`can only open preselected interface '${allowed}'`);
 	}
 	if (deps.policy.requireListedDevice) {
-		devices ??= listDevices(deps);
+		devices ??= listDevices(deps, ErrorCode.OPEN);
 		if (!devices.some((d) => d.name === name)) throw fail(`No such device: ${name}`);
 	}
 	try {
