@@ -124,7 +124,7 @@ function startTls(options: ControlConnectionOptions, firstBytes: Uint8Array): vo
 		socket.destroy();
 		options.onAbandoned?.("TLS handshake failed");
 	});
-	socket.resume();
+	// No socket.resume() here: TLSSocket takes the paused socket over, and resuming it ourselves breaks the handshake.
 }
 
 async function admit(
