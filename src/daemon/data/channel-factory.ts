@@ -135,10 +135,12 @@ export function createDataChannelFactory(options: DataChannelFactoryOptions = {}
 		if (request.tls) tlsContext();
 		const address = normalizeIp(request.local.address);
 		const fixedPort = options.dataPort ?? 0;
-		const listener =
+		let listener =
 			fixedPort > 0
 				? await sharedListener(address, fixedPort)
 				: await DataPortListener.open(address, 0, logger);
+		// The shared listener may have closed (its last capture left) while this request waited for it.
+		if (listener.isClosed) listener = await sharedListener(address, fixedPort);
 		const pending = new PendingChannel({ address: listener.address, port: listener.port });
 		let withdraw: () => void;
 		try {

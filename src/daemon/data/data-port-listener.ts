@@ -58,6 +58,10 @@ export class DataPortListener {
 		});
 	}
 
+	get isClosed(): boolean {
+		return this.closed;
+	}
+
 	get waiting(): number {
 		return this.waiters.size;
 	}

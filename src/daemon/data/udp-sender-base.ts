@@ -30,6 +30,7 @@ export abstract class UdpSenderBase implements DataSender {
 	protected state: "open" | "closing" | "closed" = "open";
 	protected readonly logger: Logger | undefined;
 	private readonly latch = new FailureLatch();
+	private closing: Promise<void> | null = null;
 
 	constructor(
 		protected readonly socket: DatagramTransport,
@@ -63,12 +64,9 @@ export abstract class UdpSenderBase implements DataSender {
 	/** Last accounting once nothing more will be sent. */
 	protected settle(): void {}
 
-	async close(flushTimeoutMs: number): Promise<void> {
-		if (this.state !== "open") return;
-		this.state = "closing";
-		this.flushPending();
-		await this.queue.waitEmpty(flushTimeoutMs);
-		this.finish();
+	close(flushTimeoutMs: number): Promise<void> {
+		if (this.closing === null) this.closing = this.flushAndClose(flushTimeoutMs);
+		return this.closing;
 	}
 
 	counters(): DataSenderCounters {
@@ -78,6 +76,14 @@ export abstract class UdpSenderBase implements DataSender {
 
 	onFailure(handler: (failure: DataFailure) => void): void {
 		this.latch.onFailure(handler);
+	}
+
+	private async flushAndClose(flushTimeoutMs: number): Promise<void> {
+		if (this.state !== "open") return;
+		this.state = "closing";
+		this.flushPending();
+		await this.queue.waitEmpty(flushTimeoutMs);
+		this.finish();
 	}
 
 	/** A fatal send error (K11: ICMP port unreachable → "send(udp) failed: Connection refused"). */
