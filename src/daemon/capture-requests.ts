@@ -1,6 +1,6 @@
 // STARTCAP, UPDATEFILTER, STATS, ENDCAP and SETSAMPLING for one session (rpcap-protocol.md §7–§11), with at most one capture at a time.
 
-import { CaptureError, type CaptureOptions, type Sampling } from "../capture/source.ts";
+import { CaptureError, type CaptureOptions, type CaptureSource, type Sampling } from "../capture/source.ts";
 import {
 	type DecodedStartcapRequest,
 	decodeSetSamplingRequest,
@@ -69,8 +69,9 @@ export class CaptureRequests {
 		const snaplen = this.effectiveSnaplen(request, dgram && !udpstr);
 
 		let capture: RunningCapture;
+		let source: CaptureSource | undefined;
 		try {
-			const source = this.deps.backend.open(device.name, this.captureOptions(request, snaplen));
+			source = this.deps.backend.open(device.name, this.captureOptions(request, snaplen));
 			capture = new RunningCapture(
 				{
 					backend: this.deps.backend,
@@ -85,6 +86,8 @@ export class CaptureRequests {
 			capture.applyFilter();
 			if (this.sampling.method !== 0) capture.setSampling(this.sampling);
 		} catch (error) {
+			// rpcap-protocol.md §7.8 step 7: nothing is left open when the filter cannot be installed.
+			source?.stop().catch(() => {});
 			throw new RpcapError(ErrorCode.STARTCAPTURE, error instanceof Error ? error.message : String(error));
 		}
 		this.capture = capture;
@@ -93,7 +96,8 @@ export class CaptureRequests {
 		} catch (error) {
 			this.capture = null;
 			await capture.end(this.deps.policy);
-			throw error instanceof RpcapError ? error : new RpcapError(ErrorCode.STARTCAPTURE, String(error));
+			if (error instanceof RpcapError) throw error;
+			throw new RpcapError(ErrorCode.STARTCAPTURE, error instanceof Error ? error.message : String(error));
 		}
 	}
 
