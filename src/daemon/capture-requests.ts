@@ -141,8 +141,14 @@ export class CaptureRequests {
 		);
 		pending.accepted.then(
 			(sender) => {
-				if (this.capture === capture) this.attach(capture, sender);
-				else void sender.close(0);
+				if (this.capture !== capture) return void sender.close(0);
+				try {
+					this.attach(capture, sender);
+				} catch (error) {
+					// §7.8 step 10: failing after the reply is an asynchronous ERROR 12 (and never an unhandled rejection).
+					this.hooks.asyncError(ErrorCode.STARTCAPTURE, error instanceof Error ? error.message : String(error));
+					void this.endCurrent();
+				}
 			},
 			(error: unknown) => {
 				if (this.capture !== capture) return;
