@@ -120,6 +120,8 @@ export class CaptureRequests {
 			} catch (error) {
 				throw asStartcapError(error);
 			}
+			// The session ended while connecting (bad-inputs J6): the late data connection must not start the capture.
+			if (this.capture !== capture) return void sender.close(0);
 			this.attach(capture, sender);
 			this.hooks.reply(encodeStartcapReply({ bufferSize: capture.source.bufferSize, portData: 0 }, version));
 			return;
@@ -130,6 +132,7 @@ export class CaptureRequests {
 		} catch (error) {
 			throw asStartcapError(error);
 		}
+		if (this.capture !== capture) return pending.cancel();
 		capture.onEnd(() => pending.cancel());
 		capture.expectDataFlow({
 			protocol: "tcp",
