@@ -149,7 +149,10 @@ export class CaptureRequests {
 					this.attach(capture, sender);
 				} catch (error) {
 					// §7.8 step 10: failing after the reply is an asynchronous ERROR 12 (and never an unhandled rejection).
-					this.hooks.asyncError(ErrorCode.STARTCAPTURE, error instanceof Error ? error.message : String(error));
+					this.hooks.asyncError(
+						ErrorCode.STARTCAPTURE,
+						error instanceof Error ? error.message : String(error),
+					);
 					void this.endCurrent();
 				}
 			},
