@@ -33,6 +33,8 @@ export class LiveCaptureSource implements CaptureSource {
 	private waiter: CaptureWaiter | undefined;
 	private sink: BatchSink | undefined;
 	private stopped = false;
+	private draining = false;
+	private closeAfterDrain = false;
 
 	constructor(
 		private readonly handle: PcapHandle,
@@ -66,18 +68,25 @@ export class LiveCaptureSource implements CaptureSource {
 	}
 
 	private drainReady(): void {
-		if (this.stopped || !this.sink) return;
-		for (let i = 0; i < BATCHES_PER_WAKE; i++) {
-			const bytes = this.drainOnce();
-			if (bytes === -2 || bytes === 0) break;
-			if (bytes < 0) {
-				this.fail(`Error reading the packets: ${this.handle.lastError()}`);
-				return;
+		if (this.stopped || !this.sink || this.draining) return;
+		this.draining = true;
+		try {
+			for (let i = 0; i < BATCHES_PER_WAKE && !this.stopped; i++) {
+				const bytes = this.drainOnce();
+				if (bytes === -2 || bytes === 0) break;
+				if (bytes < 0) {
+					this.fail(`Error reading the packets: ${this.handle.lastError()}`);
+					break;
+				}
+				const packets = this.state[DrainField.BATCH_PACKETS] ?? 0;
+				if (packets > 0) this.sink?.onBatch(this.buffer.subarray(0, bytes), packets);
 			}
-			const packets = this.state[DrainField.BATCH_PACKETS] ?? 0;
-			if (packets > 0) this.sink.onBatch(this.buffer.subarray(0, bytes), packets);
+		} finally {
+			this.draining = false;
 		}
-		this.waiter?.rearm();
+		// A sink may stop the capture from inside onBatch: the handle is closed only once no drain is running.
+		if (this.closeAfterDrain) this.handle.close();
+		else this.waiter?.rearm();
 	}
 
 	private fail(message: string): void {
@@ -124,9 +133,10 @@ export class LiveCaptureSource implements CaptureSource {
 		this.waiter?.stop();
 		this.waiter = undefined;
 		// Forward what the kernel already holds: packets captured before ENDCAP belong to the capture.
-		if (!this.handle.isClosed) this.drainReady();
+		if (!this.handle.isClosed && !this.draining) this.drainReady();
 		this.stopped = true;
 		this.sink = undefined;
-		this.handle.close();
+		if (this.draining) this.closeAfterDrain = true;
+		else this.handle.close();
 	}
 }
