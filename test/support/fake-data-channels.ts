@@ -20,6 +20,8 @@ export type ChannelScript =
 	| { outcome: "ok" }
 	| { outcome: "refuse"; message: string }
 	| { outcome: "timeout"; afterMs: number; message: string }
+	/** Succeeds, but only after `afterMs` on the clock (a slow connect). */
+	| { outcome: "slow"; afterMs: number }
 	| { outcome: "hang" };
 
 export const PEER_CLOSED = "Data connection closed by peer";
@@ -235,6 +237,10 @@ export class FakeDataChannels implements DataChannels {
 			case "timeout":
 				return new Promise<T>((_, reject) => {
 					this.clock.setTimeout(() => reject(new FakeDataChannelError(script.message)), script.afterMs);
+				});
+			case "slow":
+				return new Promise<T>((resolve) => {
+					this.clock.setTimeout(() => resolve(succeed()), script.afterMs);
 				});
 		}
 	}
