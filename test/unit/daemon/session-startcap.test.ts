@@ -218,7 +218,7 @@ describe("E9–E12, E22 parameters and the order of checks", () => {
 		[StartcapFlag.INBOUND, "in"],
 		[StartcapFlag.OUTBOUND | 0xff00, "out"],
 		[StartcapFlag.PROMISC, "inout"],
-	])("E22 flags 0x%s: direction %s, unknown bits ignored", async (flags, direction) => {
+	] as const)("E22 flags %i: direction %s, unknown bits ignored", async (flags, direction) => {
 		const h = await withDevice();
 		await h.send(request.startcap({ flags }));
 		expectReplies(h, ["STARTCAP_REPLY"]);
