@@ -126,7 +126,7 @@ export function createDataChannelFactory(options: DataChannelFactoryOptions = {}
 		const handshake = tlsServerHandshake(socket, tlsContext(), handshakeTimeoutMs);
 		pending.setAbort(handshake.abort);
 		handshake.secured.then(
-			(secured) => pending.deliver(new TcpDataSender(secured, tcpOptions)),
+			(secured) => pending.deliver(new TcpDataSender(secured, { ...tcpOptions, tcpSocket: socket })),
 			(error) => pending.fail(error),
 		);
 	}
@@ -176,7 +176,11 @@ export function createDataChannelFactory(options: DataChannelFactoryOptions = {}
 		if (context === undefined) return new TcpDataSender(socket, tcpOptions);
 		const handshake = tlsServerHandshake(socket, context, handshakeTimeoutMs);
 		handshake.secured.catch(() => {});
-		return new TcpDataSender(handshake.socket, { ...tcpOptions, handshake: handshake.secured });
+		return new TcpDataSender(handshake.socket, {
+			...tcpOptions,
+			handshake: handshake.secured,
+			tcpSocket: socket,
+		});
 	}
 
 	async function openUdp(request: OpenUdpRequest): Promise<DataSender> {

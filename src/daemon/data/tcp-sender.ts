@@ -19,6 +19,7 @@ import {
 	emptyCounters,
 	type SocketEndpoint,
 } from "./sender.ts";
+import { StallWatch } from "./stall-watch.ts";
 
 export const DEFAULT_QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 /** rpcap-protocol.md §14.2: no progress for 60 s → "Data connection stalled". */
@@ -46,6 +47,8 @@ export interface TcpSenderOptions {
 	 * STARTCAP reply). Batches wait in the TLS socket meanwhile; a rejection fails the channel with its message.
 	 */
 	handshake?: Promise<unknown>;
+	/** The TCP socket under a TLS `socket`: its addresses and descriptor (a TLS socket may not know them yet). */
+	tcpSocket?: Socket;
 	logger?: Logger;
 }
 
@@ -80,7 +83,6 @@ export class TcpDataSender implements DataSender {
 	readonly remote: SocketEndpoint;
 	private readonly fd: number | null;
 	private readonly queueLimit: number;
-	private readonly stallTimeoutMs: number;
 	private readonly closeLingerMs: number;
 	private readonly counts: DataSenderCounters = emptyCounters();
 	private readonly latch = new FailureLatch();
@@ -92,9 +94,7 @@ export class TcpDataSender implements DataSender {
 	private readonly chunkPackets: number[] = [];
 	private chunkHead = 0;
 	private flushedChunks = 0;
-	private stallTimer: ReturnType<typeof setInterval> | null = null;
-	private lastProgressMark = 0;
-	private lastProgressAt = 0;
+	private readonly stallWatch: StallWatch;
 	private flushWaiter: (() => void) | null = null;
 	private readonly closed: Promise<void>;
 
@@ -102,13 +102,18 @@ export class TcpDataSender implements DataSender {
 		private readonly socket: Socket,
 		options: TcpSenderOptions = {},
 	) {
-		this.local = localEndpointOf(socket);
-		this.remote = remoteEndpointOf(socket);
-		this.fd = socketFd(socket);
+		const tcp = options.tcpSocket ?? socket;
+		this.local = localEndpointOf(tcp);
+		this.remote = remoteEndpointOf(tcp);
+		this.fd = socketFd(tcp);
 		this.queueLimit = options.queueLimitBytes ?? DEFAULT_QUEUE_LIMIT_BYTES;
-		this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+		this.stallWatch = new StallWatch(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, {
+			pending: () => this.state === "open" && socket.writableLength > 0,
+			progress: () => this.progressMark(),
+			stalled: () => this.fail({ kind: "stalled", message: STALLED_MESSAGE }),
+		});
 		this.closeLingerMs = options.closeLingerMs ?? DEFAULT_CLOSE_LINGER_MS;
-		configureTcpSocket(socket, options);
+		configureTcpSocket(tcp, options);
 		this.closed = new Promise((resolve) => {
 			if (socket.destroyed) resolve();
 			else socket.once("close", () => resolve());
@@ -144,7 +149,7 @@ export class TcpDataSender implements DataSender {
 		const pending = socket.writableLength;
 		if (pending > 0 && pending + records.length > this.queueLimit) {
 			this.counts.packetsDropped += packets;
-			this.watchStall();
+			this.stallWatch.arm();
 			return;
 		}
 		this.chunkBytes.push(records.length);
@@ -156,13 +161,13 @@ export class TcpDataSender implements DataSender {
 			this.fail(failureFor(error));
 			return;
 		}
-		if (socket.writableLength > 0) this.watchStall();
+		if (socket.writableLength > 0) this.stallWatch.arm();
 	}
 
 	async close(flushTimeoutMs: number): Promise<void> {
 		if (this.state !== "open") return this.closed;
 		this.state = "closing";
-		this.stopStallWatch();
+		this.stallWatch.stop();
 		const socket = this.socket;
 		// 'drain' only follows a write that returned false, so wait for the last chunk's write callback instead.
 		if (this.unflushedChunks > 0 && !socket.destroyed) await this.waitFlushed(flushTimeoutMs);
@@ -235,42 +240,13 @@ export class TcpDataSender implements DataSender {
 	private finish(): void {
 		if (this.state === "closed") return;
 		this.state = "closed";
-		this.stopStallWatch();
+		this.stallWatch.stop();
 		for (let i = this.chunkHead; i < this.chunkPackets.length; i++) {
 			this.counts.packetsDropped += this.chunkPackets[i] ?? 0;
 		}
 		this.chunkHead = this.chunkPackets.length;
 		this.socket.destroy();
 	}
-
-	private watchStall(): void {
-		if (this.stallTimer !== null) return;
-		this.lastProgressMark = this.progressMark();
-		this.lastProgressAt = performance.now();
-		const interval = Math.min(1000, Math.max(5, Math.floor(this.stallTimeoutMs / 4)));
-		this.stallTimer = setInterval(this.checkStall, interval);
-	}
-
-	private stopStallWatch(): void {
-		if (this.stallTimer === null) return;
-		clearInterval(this.stallTimer);
-		this.stallTimer = null;
-	}
-
-	private readonly checkStall = (): void => {
-		if (this.state !== "open" || this.socket.writableLength === 0) {
-			this.stopStallWatch();
-			return;
-		}
-		const mark = this.progressMark();
-		const now = performance.now();
-		if (mark !== this.lastProgressMark) {
-			this.lastProgressMark = mark;
-			this.lastProgressAt = now;
-		} else if (now - this.lastProgressAt >= this.stallTimeoutMs) {
-			this.fail({ kind: "stalled", message: STALLED_MESSAGE });
-		}
-	};
 
 	/** Grows whenever the peer acknowledges bytes (TCP_INFO) or a chunk leaves the user-space queue. */
 	private progressMark(): number {

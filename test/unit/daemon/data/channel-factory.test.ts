@@ -255,6 +255,9 @@ describe("server-opens TCP", () => {
 		const failures: DataFailure[] = [];
 		sender.onFailure((failure) => failures.push(failure));
 		const raw = await accepted.promise;
+		// Known before the handshake, for the self-traffic exclusion filter.
+		expect(sender.local).toEqual({ address: "127.0.0.1", port: raw.remotePort as number });
+		expect(sender.remote).toEqual({ address: "127.0.0.1", port });
 		const client = tlsConnect({ socket: raw, rejectUnauthorized: false });
 		await expectStream(sender, client);
 		expect(failures).toEqual([]);

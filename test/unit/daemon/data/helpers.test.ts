@@ -5,6 +5,7 @@ import { ipFamily, normalizeIp } from "../../../../src/daemon/data/ip-endpoint.t
 import { osErrorText } from "../../../../src/daemon/data/os-error-text.ts";
 import { PendingChannel } from "../../../../src/daemon/data/pending-channel.ts";
 import type { DataFailure, DataSender } from "../../../../src/daemon/data/sender.ts";
+import { StallWatch } from "../../../../src/daemon/data/stall-watch.ts";
 import { RpcapError } from "../../../../src/protocol/errors.ts";
 
 describe("addresses", () => {
@@ -73,5 +74,35 @@ describe("pending channel", () => {
 			},
 		} as unknown as DataSender);
 		expect(closed).toBe(1);
+	});
+});
+
+describe("stall watch", () => {
+	test("fires once after the timeout without progress; progress restarts the clock; idle disarms", async () => {
+		let pending = true;
+		let progress = 0;
+		let stalls = 0;
+		const watch = new StallWatch(80, {
+			pending: () => pending,
+			progress: () => progress,
+			stalled: () => stalls++,
+		});
+		watch.arm();
+		for (let i = 0; i < 6; i++) {
+			await Bun.sleep(30);
+			progress++;
+		}
+		expect(stalls).toBe(0);
+		const started = performance.now();
+		while (stalls === 0 && performance.now() - started < 1000) await Bun.sleep(5);
+		expect(stalls).toBe(1);
+		expect(performance.now() - started).toBeGreaterThanOrEqual(50);
+		await Bun.sleep(150);
+		expect(stalls).toBe(1);
+		pending = false;
+		watch.arm();
+		await Bun.sleep(150);
+		expect(stalls).toBe(1);
+		watch.stop();
 	});
 });

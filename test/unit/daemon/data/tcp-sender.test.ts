@@ -151,7 +151,10 @@ describe("TCP data sender", () => {
 	test("server-opens TLS: batches wait for the handshake the client starts later, then flow", async () => {
 		const { daemon, client } = await socketPair();
 		const handshake = tlsServerHandshake(daemon, testTlsContext(), 2000);
-		const sender = new TcpDataSender(handshake.socket, { handshake: handshake.secured });
+		const sender = new TcpDataSender(handshake.socket, { handshake: handshake.secured, tcpSocket: daemon });
+		expect(sender.local).toEqual({ address: "127.0.0.1", port: daemon.localPort as number });
+		expect(sender.remote).toEqual({ address: "127.0.0.1", port: daemon.remotePort as number });
+		expect(readTcpSocketSettings(socketFd(daemon) as number)?.keepalive).toBe(true);
 		const batch = buildBatch(1, [10, 20, 30]);
 		sender.sendBatch(batch.bytes, batch.packets);
 		await Bun.sleep(50);
