@@ -3,6 +3,7 @@
 
 import { type CommandDef, renderUsage, runCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
+import { doctorCommand } from "./doctor-command.ts";
 import { listCommand } from "./list-command.ts";
 import { passwdCommand } from "./passwd-command.ts";
 import { runServe } from "./serve-command.ts";
@@ -10,6 +11,7 @@ import { renderServeHelp } from "./serve-flags.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: citty types each subcommand by its own args; the table only dispatches
 const subCommands: Record<string, CommandDef<any>> = {
+	doctor: doctorCommand,
 	list: listCommand,
 	passwd: passwdCommand,
 };
