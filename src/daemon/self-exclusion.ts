@@ -3,8 +3,8 @@
 import type { CaptureBackend } from "../capture/source.ts";
 import {
 	andPrograms,
-	type BpfInstruction,
 	type BpfProgram,
+	bpfProgramFromHostBytes,
 	bpfProgramToHostBytes,
 } from "../protocol/index.ts";
 import type { SocketEndpoint } from "./data/sender.ts";
@@ -36,22 +36,6 @@ export function exclusionExpression(flows: readonly OwnFlow[]): string | null {
 	return `not (${terms.join(" or ")})`;
 }
 
-/** Parses host-order bpf_insn bytes (what libpcap compiled) back into instructions. */
-function fromHostBytes(bytes: Uint8Array): BpfInstruction[] {
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	const little = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-	const out: BpfInstruction[] = [];
-	for (let at = 0; at + 8 <= bytes.length; at += 8) {
-		out.push({
-			code: view.getUint16(at, little),
-			jt: view.getUint8(at + 2),
-			jf: view.getUint8(at + 3),
-			k: view.getUint32(at + 4, little),
-		});
-	}
-	return out;
-}
-
 /**
  * The host-order program to install: the client's program, preceded by the exclusion of `flows` when there is
  * one. Compiles against the capture's link type; throws CaptureError when libpcap cannot compile it.
@@ -65,6 +49,6 @@ export function composeCaptureFilter(
 ): Uint8Array {
 	const expression = exclusionExpression(flows);
 	if (expression === null) return bpfProgramToHostBytes(clientProgram);
-	const exclusion = fromHostBytes(backend.compile(linktype, snaplen, expression));
+	const exclusion = bpfProgramFromHostBytes(backend.compile(linktype, snaplen, expression));
 	return bpfProgramToHostBytes(andPrograms(exclusion, clientProgram));
 }

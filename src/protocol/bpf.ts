@@ -98,3 +98,22 @@ export function bpfProgramToHostBytes(program: BpfProgram): Uint8Array {
 	}
 	return bytes;
 }
+
+/**
+ * The inverse of bpfProgramToHostBytes: instructions from a host-order `struct bpf_insn` array (what
+ * pcap_compile produced). Trailing bytes that do not fill an instruction are ignored.
+ */
+export function bpfProgramFromHostBytes(bytes: Uint8Array): BpfInstruction[] {
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	const count = Math.floor(bytes.length / BPF_INSTRUCTION_SIZE);
+	const program: BpfInstruction[] = new Array(count);
+	for (let i = 0, at = 0; i < count; i++, at += BPF_INSTRUCTION_SIZE) {
+		program[i] = {
+			code: view.getUint16(at, HOST_IS_LITTLE_ENDIAN),
+			jt: view.getUint8(at + 2),
+			jf: view.getUint8(at + 3),
+			k: view.getUint32(at + 4, HOST_IS_LITTLE_ENDIAN),
+		};
+	}
+	return program;
+}
