@@ -180,7 +180,7 @@ export class CaptureRequests {
 		if (this.capture !== capture) return;
 		void this.endCurrent();
 		if (failure.kind !== "peer-closed") {
-			this.hooks.asyncError(ErrorCode.READEX, failure.message);
+			this.hooks.asyncError(failure.kind === "handshake" ? ErrorCode.STARTCAPTURE : ErrorCode.READEX, failure.message);
 			return;
 		}
 		// A passive libpcap client closes the data socket around its CLOSE: only complain if the control

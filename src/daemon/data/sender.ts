@@ -17,7 +17,8 @@ export interface DataSenderCounters {
 	queuedBytes: number;
 }
 
-export type DataFailureKind = "peer-closed" | "error" | "stalled";
+/** "handshake": the data channel's TLS handshake failed (reported as a late ERROR 12, rpcap-protocol.md §14.2). */
+export type DataFailureKind = "peer-closed" | "error" | "stalled" | "handshake";
 
 export interface DataFailure {
 	kind: DataFailureKind;

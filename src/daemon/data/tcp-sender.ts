@@ -132,7 +132,7 @@ export class TcpDataSender implements DataSender {
 				},
 				(error: unknown) => {
 					this.handshaking = false;
-					this.fail({ kind: "error", message: error instanceof Error ? error.message : String(error) });
+					this.fail({ kind: "handshake", message: error instanceof Error ? error.message : String(error) });
 				},
 			);
 		}

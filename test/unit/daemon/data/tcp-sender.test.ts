@@ -180,7 +180,7 @@ describe("TCP data sender", () => {
 		sender.sendBatch(batch.bytes, batch.packets);
 		await waitUntil(() => failures.length > 0, 2000);
 		expect(failures).toEqual([
-			{ kind: "error", message: "Data connection TLS handshake did not complete within 0.2 s" },
+			{ kind: "handshake", message: "Data connection TLS handshake did not complete within 0.2 s" },
 		]);
 		expect(sender.counters()).toMatchObject({ packetsSent: 0, packetsDropped: 1 });
 		client.destroy();
