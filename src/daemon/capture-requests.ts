@@ -80,6 +80,7 @@ export class CaptureRequests {
 					log: this.deps.log,
 					excludeSelf: this.deps.policy.excludeSelf,
 					controlFlow: { protocol: "tcp", local: info.local, remote: info.peer },
+					clock: this.deps.clock,
 				},
 				request.filter.program,
 			);

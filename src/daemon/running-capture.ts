@@ -5,6 +5,7 @@ import type { Logger } from "../observe/logger.ts";
 import type { BpfProgram, StatsReply } from "../protocol/index.ts";
 import type { DataFailure, DataSender } from "./data/sender.ts";
 import { composeCaptureFilter, type OwnFlow } from "./self-exclusion.ts";
+import { type Clock, systemClock } from "./session-types.ts";
 
 export interface RunningCaptureOptions {
 	backend: CaptureBackend;
@@ -14,6 +15,8 @@ export interface RunningCaptureOptions {
 	excludeSelf: boolean;
 	/** The control connection's own flow (always excluded when excludeSelf is on). */
 	controlFlow: OwnFlow;
+	/** Times the teardown bounds: the session's injected clock (default: the system clock). */
+	clock?: Clock;
 }
 
 export interface TeardownBounds {
@@ -21,14 +24,14 @@ export interface TeardownBounds {
 	drainSendQueueMs: number;
 }
 
-function withTimeout(promise: Promise<void>, ms: number): Promise<"done" | "timeout"> {
-	let timer: ReturnType<typeof setTimeout> | undefined;
+function withTimeout(promise: Promise<void>, ms: number, clock: Clock): Promise<"done" | "timeout"> {
+	let cancel: (() => void) | undefined;
 	return Promise.race([
 		promise.then(() => "done" as const),
 		new Promise<"timeout">((resolve) => {
-			timer = setTimeout(() => resolve("timeout"), ms);
+			cancel = clock.setTimeout(() => resolve("timeout"), ms);
 		}),
-	]).finally(() => clearTimeout(timer));
+	]).finally(() => cancel?.());
 }
 
 export class RunningCapture {
@@ -137,13 +140,15 @@ export class RunningCapture {
 		} catch {
 			// keep zeros for the interface counters; svrcapt is filled in below
 		}
-		const stopped = await withTimeout(this.options.source.stop(), bounds.stopCaptureMs);
+		const clock = this.options.clock ?? systemClock;
+		const stopped = await withTimeout(this.options.source.stop(), bounds.stopCaptureMs, clock);
 		if (stopped === "timeout") this.options.log.warn("capture did not stop in time; released anyway");
 		final.svrCapt = this.options.source.counters().emitted >>> 0;
 		if (this.sender) {
 			const closed = await withTimeout(
 				this.sender.close(bounds.drainSendQueueMs),
 				bounds.drainSendQueueMs + 500,
+				clock,
 			);
 			if (closed === "timeout") this.options.log.warn("data channel did not close in time");
 			const c = this.sender.counters();
