@@ -141,12 +141,16 @@ export class RunningCapture {
 			// keep zeros for the interface counters; svrcapt is filled in below
 		}
 		const clock = this.options.clock ?? systemClock;
-		const stopped = await withTimeout(this.options.source.stop(), bounds.stopCaptureMs, clock);
+		const stopped = await withTimeout(
+			this.logFailure(this.options.source.stop(), "capture stop"),
+			bounds.stopCaptureMs,
+			clock,
+		);
 		if (stopped === "timeout") this.options.log.warn("capture did not stop in time; released anyway");
 		final.svrCapt = this.options.source.counters().emitted >>> 0;
 		if (this.sender) {
 			const closed = await withTimeout(
-				this.sender.close(bounds.drainSendQueueMs),
+				this.logFailure(this.sender.close(bounds.drainSendQueueMs), "data channel close"),
 				bounds.drainSendQueueMs + 500,
 				clock,
 			);
@@ -160,5 +164,14 @@ export class RunningCapture {
 			}
 		}
 		return final;
+	}
+
+	/** A teardown step that fails is logged and the teardown goes on (never a rejected ENDCAP or session end). */
+	private logFailure(step: Promise<void>, what: string): Promise<void> {
+		return step.catch((error: unknown) => {
+			this.options.log.warn(`${what} failed; released anyway`, {
+				error: error instanceof Error ? error.message : String(error),
+			});
+		});
 	}
 }
