@@ -31,12 +31,15 @@ function authRequest(type: number, slen1: number, slen2: number, trailing: Uint8
 }
 
 describe("B1–B4 malformed or refused AUTH: answered, stay in the auth phase", () => {
-	test.each([0, 4, 7])("B1 AUTH with plen %i: ERROR 3 too short, then the canary authenticates", async (plen) => {
-		const h = new SessionHarness();
-		await h.send(request.raw(MessageType.AUTH_REQ, new Uint8Array(plen)), GOOD_PASSWORD());
-		expectReplies(h, [`ERROR 3 ${TOO_SHORT}`, "AUTH_REPLY"]);
-		expect(h.authenticatedCalls).toBe(1);
-	});
+	test.each([0, 4, 7])(
+		"B1 AUTH with plen %i: ERROR 3 too short, then the canary authenticates",
+		async (plen) => {
+			const h = new SessionHarness();
+			await h.send(request.raw(MessageType.AUTH_REQ, new Uint8Array(plen)), GOOD_PASSWORD());
+			expectReplies(h, [`ERROR 3 ${TOO_SHORT}`, "AUTH_REPLY"]);
+			expect(h.authenticatedCalls).toBe(1);
+		},
+	);
 
 	test.each([2, 0xffff])("B2 AUTH type %i: ERROR 20", async (type) => {
 		const h = new SessionHarness();
@@ -83,7 +86,11 @@ describe("B5 unknown user, wrong password, unusable hash (users-file authenticat
 	afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 	test("identical ERROR 18 and identical delay in all three cases", async () => {
-		const aliceHash = await Bun.password.hash("secret", { algorithm: "argon2id", memoryCost: 8, timeCost: 1 });
+		const aliceHash = await Bun.password.hash("secret", {
+			algorithm: "argon2id",
+			memoryCost: 8,
+			timeCost: 1,
+		});
 		const bobHash = await Bun.password.hash("other", { algorithm: "argon2id", memoryCost: 8, timeCost: 1 });
 		const path = join(directory, "users");
 		writeFileSync(path, `alice:${aliceHash}\nbob:${bobHash}\n`, { mode: 0o600 });
@@ -127,7 +134,10 @@ describe("B6 repeated password failures", () => {
 		const [otherReply] = expectReplies(other, ["STATS_REPLY"]);
 		expect(otherReply?.atMs).toBe(500);
 		await clock.advance(10_000);
-		const replies = expectReplies(attacker, Array.from({ length: 5 }, () => `ERROR 18 ${AUTH_FAILED}`));
+		const replies = expectReplies(
+			attacker,
+			Array.from({ length: 5 }, () => `ERROR 18 ${AUTH_FAILED}`),
+		);
 		expect(replies.map((r) => r.atMs)).toEqual([0, 1000, 2000, 3000, 4000]);
 		expect(attacker.channel.closed).toBe(true);
 		expect(attacker.ends).toEqual([{ reason: "error", text: AUTH_FAILED }]);
@@ -160,7 +170,10 @@ describe("B7–B9 AUTH after authentication, CLOSE and ERROR before it", () => {
 		const authenticator = new FakeAuthenticator([{ username: "bob", password: "pw" }]);
 		const h = await SessionHarness.authenticated({ authenticator });
 		await h.send(request.password("bob", "pw"), request.stats());
-		expectReplies(h, ["ERROR 16 RPCAP_MSG_AUTH_REQ request sent after authentication was completed", "STATS_REPLY"]);
+		expectReplies(h, [
+			"ERROR 16 RPCAP_MSG_AUTH_REQ request sent after authentication was completed",
+			"STATS_REPLY",
+		]);
 		expect(authenticator.requests).toEqual([]);
 		expect(h.authenticatedCalls).toBe(1);
 		expect(h.channel.closed).toBe(false);
@@ -264,7 +277,11 @@ describe("B12 pre-auth deadline: 90 s in total from accept", () => {
 		await h.clock.advance(88_500);
 		await h.send(WRONG_PASSWORD(), WRONG_PASSWORD(), WRONG_PASSWORD());
 		await h.clock.advance(5000);
-		const replies = expectReplies(h, [`ERROR 18 ${AUTH_FAILED}`, `ERROR 18 ${AUTH_FAILED}`, `ERROR 2 ${INITIAL_TIMEOUT}`]);
+		const replies = expectReplies(h, [
+			`ERROR 18 ${AUTH_FAILED}`,
+			`ERROR 18 ${AUTH_FAILED}`,
+			`ERROR 2 ${INITIAL_TIMEOUT}`,
+		]);
 		expect(replies.map((r) => r.atMs)).toEqual([88_500, 89_500, 90_000]);
 		expect(h.channel.closed).toBe(true);
 	});
@@ -322,7 +339,10 @@ describe("§14.2 post-auth idle deadline (passive)", () => {
 	});
 
 	test("active mode with no idle limit: stays open", async () => {
-		const h = await SessionHarness.authenticated({ info: { mode: "active" }, policy: { idleTimeoutMs: null } });
+		const h = await SessionHarness.authenticated({
+			info: { mode: "active" },
+			policy: { idleTimeoutMs: null },
+		});
 		await h.clock.advance(3_600_000);
 		expectReplies(h, []);
 		expect(h.channel.closed).toBe(false);
