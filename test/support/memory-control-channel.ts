@@ -49,7 +49,8 @@ export class MemoryControlChannel implements ControlChannel {
 	byteCount = 0;
 	private readonly framer = new MessageFramer({ maxPayloadLength: 0xffffffff });
 	private readonly now: () => number;
-	private readonly keepMessages: boolean;
+	/** false: count messages without keeping them (long no-growth runs); may be switched at any time. */
+	keepMessages: boolean;
 	private readCursor = 0;
 
 	constructor(options: MemoryControlChannelOptions = {}) {

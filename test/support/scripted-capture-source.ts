@@ -61,8 +61,10 @@ export interface EmitOptions {
 export class ScriptedCaptureSource implements CaptureSource {
 	readonly bufferSize: number;
 	readonly behaviour: SourceBehaviour;
-	/** Every program installed, host order, in order. */
+	/** Every program installed, host order, in order (only the last one when keepFilterHistory is off). */
 	readonly filters: Uint8Array[] = [];
+	/** Off for long runs: keeping every program would make the fake itself grow. */
+	keepFilterHistory = true;
 	readonly samplingCalls: Sampling[] = [];
 	interfaceStats: InterfaceStats = { recv: 0, drop: 0, ifdrop: 0 };
 	startCount = 0;
@@ -112,6 +114,7 @@ export class ScriptedCaptureSource implements CaptureSource {
 
 	setFilter(program: Uint8Array): void {
 		if (this.behaviour.setFilterError !== null) throw new CaptureError(this.behaviour.setFilterError);
+		if (!this.keepFilterHistory) this.filters.length = 0;
 		this.filters.push(program.slice());
 	}
 

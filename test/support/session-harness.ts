@@ -63,7 +63,7 @@ export class SessionHarness {
 			send(bytes: Uint8Array) {
 				channel.send(bytes);
 				const last = channel.messages.at(-1);
-				if (last && options.keepMessages !== false) timeline.push(`control ${describeMessage(last)}`);
+				if (last && channel.keepMessages) timeline.push(`control ${describeMessage(last)}`);
 			},
 			close() {
 				timeline.push("control close");
