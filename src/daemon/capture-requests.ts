@@ -175,13 +175,20 @@ export class CaptureRequests {
 				void this.endCurrent();
 			},
 		);
+		this.deps.log.info("capture started", {
+			device: this.device?.name,
+			data: `${sender.transport} to ${sender.remote.address}:${sender.remote.port}`,
+		});
 	}
 
 	private onDataFailure(capture: RunningCapture, failure: DataFailure): void {
 		if (this.capture !== capture) return;
 		void this.endCurrent();
 		if (failure.kind !== "peer-closed") {
-			this.hooks.asyncError(failure.kind === "handshake" ? ErrorCode.STARTCAPTURE : ErrorCode.READEX, failure.message);
+			this.hooks.asyncError(
+				failure.kind === "handshake" ? ErrorCode.STARTCAPTURE : ErrorCode.READEX,
+				failure.message,
+			);
 			return;
 		}
 		// A passive libpcap client closes the data socket around its CLOSE: only complain if the control
@@ -276,6 +283,7 @@ export class CaptureRequests {
 		this.capture = null;
 		this.teardown = capture.end(this.deps.policy).then((final) => {
 			this.finalStats = final;
+			this.deps.log.info("capture ended", { packets: final.svrCapt, kernelDrops: final.krnlDrop });
 		});
 		return this.teardown;
 	}

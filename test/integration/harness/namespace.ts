@@ -74,12 +74,13 @@ export class NetNamespace {
 	/** `ip netns exec` execs in place, so the returned PID is the program's own. */
 	spawn(
 		command: string[],
-		options: { env?: Record<string, string>; stdin?: "pipe" | "ignore" } = {},
+		options: { env?: Record<string, string>; stdin?: "pipe" | "ignore"; cwd?: string } = {},
 	): Subprocess<"pipe" | "ignore", "pipe", "pipe"> {
 		const proc = spawn(["ip", "netns", "exec", this.name, ...command], {
 			stdout: "pipe",
 			stderr: "pipe",
 			stdin: options.stdin ?? "ignore",
+			...(options.cwd ? { cwd: options.cwd } : {}),
 			env: { ...process.env, ...options.env },
 		});
 		this.processes.add(proc);
