@@ -282,6 +282,7 @@ describe("E13–E16, E21 data channel setup", () => {
 			await h.send();
 			expectReplies(h, [`ERROR 12 ${text}`]);
 			expect(h.backend.openSources.length).toBe(0);
+			expect(pending.cancelled).toBe(true);
 			await h.send(request.stats(), request.endcap(), request.startcap());
 			expectReplies(h, [
 				"STATS_REPLY",
