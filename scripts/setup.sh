@@ -15,7 +15,7 @@ if [ ! -x node_modules/.bin/bun ] || [ ! -f "$stamp" ] || [ package-lock.json -n
 	touch "$stamp"
 fi
 
-packages=(libpcap0.8 libpcap-dev tcpdump tshark netsniff-ng tcpreplay iproute2 openssl)
+packages=(libpcap0.8 libpcap-dev tcpdump tshark netsniff-ng tcpreplay iproute2 openssl nftables file)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

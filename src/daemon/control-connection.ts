@@ -15,7 +15,8 @@ export interface ControlConnectionOptions {
 	mode: "passive" | "active";
 	/** Set when TLS is required on every connection. */
 	tls: SecureContext | null;
-	firstByteMs: number;
+	/** Passive: close silently when nothing arrives in time; null (active mode) waits as long as the collector. */
+	firstByteMs: number | null;
 	tlsHandshakeMs: number;
 	requestSizeCap: number;
 	log: Logger;
@@ -63,11 +64,23 @@ function refuse(socket: Socket, bytes: Uint8Array): void {
 export function serveControlConnection(options: ControlConnectionOptions): void {
 	const { socket, log } = options;
 	socket.on("error", (error) => log.debug("control socket error", { error: error.message }));
-	const firstByteTimer = setTimeout(() => {
-		log.debug("no data within the first-byte timeout; closing");
-		socket.destroy();
-		options.onAbandoned?.("first-byte timeout");
-	}, options.firstByteMs);
+	let settled = false;
+	const abandon = (reason: string) => {
+		if (settled) return;
+		settled = true;
+		clearTimeout(firstByteTimer);
+		options.onAbandoned?.(reason);
+	};
+	const firstByteTimer =
+		options.firstByteMs === null
+			? undefined
+			: setTimeout(() => {
+					log.debug("no data within the first-byte timeout; closing");
+					socket.destroy();
+					abandon("first-byte timeout");
+				}, options.firstByteMs);
+	const closedEarly = () => abandon("connection closed before the session started");
+	socket.once("close", closedEarly);
 	let pending: Uint8Array = new Uint8Array(0);
 	const onData = (chunk: Buffer) => {
 		clearTimeout(firstByteTimer);
@@ -82,17 +95,19 @@ export function serveControlConnection(options: ControlConnectionOptions): void 
 				socket,
 				encodeErrorMessage(ErrorCode.TLS_REQUIRED, "TLS is required by this server", header.version),
 			);
-			options.onAbandoned?.("TLS required");
+			abandon("TLS required");
 			return;
 		}
 		if (!options.tls && first === TLS_HANDSHAKE_RECORD) {
 			if (pending.length < 3) return;
 			log.info("TLS client refused: this server is plaintext");
 			refuse(socket, new Uint8Array([0x15, pending[1]!, pending[2]!, 0x00, 0x02, 0x02, 0x28]));
-			options.onAbandoned?.("TLS on a plaintext server");
+			abandon("TLS on a plaintext server");
 			return;
 		}
 		socket.off("data", onData);
+		socket.off("close", closedEarly);
+		settled = true;
 		socket.pause();
 		if (options.tls) startTls(options, pending);
 		else void admit(options, socket, pending, false);

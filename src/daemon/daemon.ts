@@ -117,7 +117,7 @@ export class Daemon {
 			socket,
 			mode,
 			tls: this.deps.tls,
-			firstByteMs: config.timeouts.firstByteMs,
+			firstByteMs: mode === "passive" ? config.timeouts.firstByteMs : null,
 			tlsHandshakeMs: config.timeouts.tlsHandshakeMs,
 			requestSizeCap: config.requestSizeCap,
 			log,
