@@ -128,6 +128,7 @@ export function configFromFlags(flags: ParsedFlags, compat: Compat): ConfigInput
 			level: flags.debug === true ? "debug" : "info",
 			format: (logFormat as "text" | "json" | undefined) ?? "text",
 			syslog: flags.syslog === true || flags.daemon === true,
+			stats: flags["log-stats"] === true,
 		},
 		daemonize: flags.daemon === true,
 		...(text(flags.config) === undefined ? {} : { configFile: text(flags.config) }),

@@ -163,6 +163,8 @@ export const effectiveConfigSchema = z.strictObject({
 			level: z.enum(["debug", "info", "notice", "warning", "error"]).default("info"),
 			format: z.enum(["text", "json"]).default("text"),
 			syslog: z.boolean().default(false),
+			/** Log the counters of every STATS reply (the ExtraHop fork's -S). */
+			stats: z.boolean().default(false),
 		})
 		.prefault({}),
 	daemonize: z.boolean().default(false),

@@ -247,12 +247,16 @@ export class CaptureRequests {
 	}
 
 	stats(version: number): Uint8Array {
-		if (!this.capture) return encodeStatsReply(this.finalStats, version);
-		try {
-			return encodeStatsReply(this.capture.liveStats(), version);
-		} catch (error) {
-			throw new RpcapError(ErrorCode.GETSTATS, error instanceof Error ? error.message : String(error));
+		let stats = this.finalStats;
+		if (this.capture) {
+			try {
+				stats = this.capture.liveStats();
+			} catch (error) {
+				throw new RpcapError(ErrorCode.GETSTATS, error instanceof Error ? error.message : String(error));
+			}
 		}
+		if (this.deps.policy.logStats) this.deps.log.info("stats", { ...stats, running: this.capture !== null });
+		return encodeStatsReply(stats, version);
 	}
 
 	setSampling(payload: Uint8Array, version: number): Uint8Array {

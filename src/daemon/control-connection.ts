@@ -25,7 +25,10 @@ export interface ControlConnectionOptions {
 	/** Passive only: throws RpcapError 10 when the peer is not allowed. */
 	checkPeer?: (address: string) => Promise<void>;
 	/** Builds the session once the stream is ready; returns its input handlers. */
-	startSession(channel: ControlChannel): { receive(chunk: Uint8Array): void; peerClosed(): void };
+	startSession(
+		channel: ControlChannel,
+		acceptedAt: number,
+	): { receive(chunk: Uint8Array): void; peerClosed(): void };
 	/** The connection ended before a session started (timeout, TLS failure, refusal). */
 	onAbandoned?(reason: string): void;
 }
@@ -63,6 +66,7 @@ function refuse(socket: Socket, bytes: Uint8Array): void {
 
 export function serveControlConnection(options: ControlConnectionOptions): void {
 	const { socket, log } = options;
+	const acceptedAt = performance.now();
 	socket.on("error", (error) => log.debug("control socket error", { error: error.message }));
 	let settled = false;
 	const abandon = (reason: string) => {
@@ -109,14 +113,14 @@ export function serveControlConnection(options: ControlConnectionOptions): void 
 		socket.off("close", closedEarly);
 		settled = true;
 		socket.pause();
-		if (options.tls) startTls(options, pending);
-		else void admit(options, socket, pending, false);
+		if (options.tls) startTls(options, pending, acceptedAt);
+		else void admit(options, socket, pending, false, acceptedAt);
 	};
 	socket.on("data", onData);
 	socket.resume();
 }
 
-function startTls(options: ControlConnectionOptions, firstBytes: Uint8Array): void {
+function startTls(options: ControlConnectionOptions, firstBytes: Uint8Array, acceptedAt: number): void {
 	const { socket, log } = options;
 	socket.unshift(firstBytes);
 	const secure = new TLSSocket(socket, {
@@ -131,7 +135,7 @@ function startTls(options: ControlConnectionOptions, firstBytes: Uint8Array): vo
 	}, options.tlsHandshakeMs);
 	secure.once("secure", () => {
 		clearTimeout(timer);
-		void admit(options, secure, new Uint8Array(0), true);
+		void admit(options, secure, new Uint8Array(0), true, acceptedAt);
 	});
 	secure.on("error", (error) => {
 		clearTimeout(timer);
@@ -147,6 +151,7 @@ async function admit(
 	stream: Socket,
 	firstBytes: Uint8Array,
 	tls: boolean,
+	acceptedAt: number,
 ): Promise<void> {
 	const info = connectionInfo(options.socket, options.mode, tls, options.addresses);
 	if (options.checkPeer) {
@@ -174,7 +179,7 @@ async function admit(
 			setTimeout(() => stream.destroy(), LINGER_MS).unref();
 		},
 	};
-	const session = options.startSession(channel);
+	const session = options.startSession(channel, acceptedAt);
 	let ended = false;
 	const peerGone = () => {
 		if (ended) return;

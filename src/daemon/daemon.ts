@@ -44,6 +44,7 @@ export function sessionPolicy(config: EffectiveConfig, mode: "passive" | "active
 		captureBufferSize: config.capture.bufferSize,
 		immediate: config.capture.immediate,
 		endcapReplyMs: t.endcapReplyMs,
+		logStats: config.log.stats,
 	};
 }
 
@@ -127,7 +128,7 @@ export class Daemon {
 				releaseOnce();
 				extra.onEnd?.({ reason: "error", text: reason });
 			},
-			startSession: (channel: ControlChannel) => {
+			startSession: (channel: ControlChannel, acceptedAt: number) => {
 				log.debug("session started");
 				const session = new Session({
 					channel,
@@ -137,6 +138,7 @@ export class Daemon {
 					log,
 					policy: { ...sessionPolicy(config, mode), ...(extra.udpstr ? { udpstr: extra.udpstr } : {}) },
 					preselection: extra.preselection ?? null,
+					acceptedAt,
 					onAuthenticated: extra.onAuthenticated,
 					onEnd: (end) => {
 						this.sessions.delete(session);

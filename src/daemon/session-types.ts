@@ -85,6 +85,8 @@ export interface SessionPolicy {
 	noFilterToleranceMs: number;
 	/** Grace period after a data-socket EOF before ERROR 9 (rpcap-protocol.md §18.5). */
 	dataCloseGraceMs: number;
+	/** Log the counters of every STATS reply (the ExtraHop fork's -S). */
+	logStats: boolean;
 }
 
 export const defaultSessionPolicy: SessionPolicy = {
@@ -105,6 +107,7 @@ export const defaultSessionPolicy: SessionPolicy = {
 	drainSendQueueMs: 1000,
 	noFilterToleranceMs: 1000,
 	dataCloseGraceMs: 1000,
+	logStats: false,
 };
 
 export type SessionEnd =
@@ -125,6 +128,8 @@ export interface SessionDeps {
 	clock?: Clock;
 	preselection?: Preselection | null;
 	onEnd?: (end: SessionEnd) => void;
+	/** When the connection was accepted (clock time): the pre-auth deadline counts from here, not from the session's start. */
+	acceptedAt?: number;
 	/** Called once when authentication succeeds (active mode resets its backoff). */
 	onAuthenticated?: () => void;
 }

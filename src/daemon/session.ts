@@ -52,9 +52,11 @@ export class Session {
 		});
 		const limit = deps.policy.preAuthTimeoutMs;
 		if (limit !== null) {
+			// rpcap-protocol.md §14.2: 90 s in total from accept (first-byte wait and TLS handshake included).
+			const spent = deps.acceptedAt === undefined ? 0 : Math.max(0, this.clock.now() - deps.acceptedAt);
 			this.cancelPreAuth = this.clock.setTimeout(
 				() => this.timeout(ErrorCode.INITTIMEOUT, INITIAL_TIMEOUT),
-				limit,
+				Math.max(0, limit - spent),
 			);
 		}
 	}

@@ -32,6 +32,8 @@ export interface HarnessOptions {
 	compiler?: "libpcap" | "stub";
 	keepMessages?: boolean;
 	logLevel?: LogLevel;
+	/** Clock time the connection was accepted (before the session started). */
+	acceptedAt?: number;
 }
 
 export class SessionHarness {
@@ -87,6 +89,7 @@ export class SessionHarness {
 			backend: this.backend,
 			dataChannels: this.dataChannels,
 			authenticator: this.authenticator,
+			...(options.acceptedAt === undefined ? {} : { acceptedAt: options.acceptedAt }),
 			log: createLogger({ level: options.logLevel ?? "debug", format: "text", sink }),
 			policy: this.policy,
 			clock,

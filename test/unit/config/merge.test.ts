@@ -47,7 +47,7 @@ describe("defaults", () => {
 			udpstr: { mode: "auto", flushMs: 20 },
 			keepalive: { idleS: 60, intervalS: 10, count: 6 },
 			capture: { bufferSize: 16777216, immediate: false },
-			log: { level: "info", format: "text", syslog: false },
+			log: { level: "info", format: "text", syslog: false, stats: false },
 			daemonize: false,
 		});
 	});

@@ -250,6 +250,18 @@ describe("B12 pre-auth deadline: 90 s in total from accept", () => {
 		expect(h.channel.closed).toBe(true);
 	});
 
+	test("time spent before the session started (first byte, TLS handshake) counts", async () => {
+		const clock = new ManualClock();
+		await clock.advance(25_000);
+		const h = new SessionHarness({ clock, acceptedAt: 5_000 });
+		await h.clock.advance(69_999);
+		expect(h.channel.closed).toBe(false);
+		await h.clock.advance(1);
+		const [reply] = expectReplies(h, [`ERROR 2 ${INITIAL_TIMEOUT}`]);
+		expect(reply?.atMs).toBe(95_000);
+		expect(h.channel.closed).toBe(true);
+	});
+
 	test("one header byte every 5 s: ERROR 2 at 90 s", async () => {
 		const h = new SessionHarness();
 		const auth = GOOD_PASSWORD();
