@@ -59,7 +59,7 @@ function exchange(
 		socket.on("connect", () => {
 			if (bytes) socket.write(bytes);
 		});
-		socket.on("data", (d) => chunks.push(d));
+		socket.on("data", (d: Buffer) => chunks.push(d));
 		socket.on("close", () => finish(true));
 		socket.on("error", () => finish(true));
 		setTimeout(() => finish(false), waitMs);
