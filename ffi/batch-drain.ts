@@ -49,6 +49,11 @@ let helperError: string | undefined;
 /** Compiles drain.c once; returns null (and remembers why) when TinyCC is unavailable on this platform. */
 export function loadDrainHelper(platform: Platform = process.platform as Platform): Helper | null {
 	if (helper !== undefined) return helper;
+	if (process.env.RPCAPD_DRAIN === "next_ex") {
+		helper = null;
+		helperError = "disabled by RPCAPD_DRAIN=next_ex";
+		return helper;
+	}
 	let scratch: string | undefined;
 	try {
 		// TinyCC cannot read the compiled executable's embedded files ($bunfs), so compile a private copy.
@@ -163,7 +168,7 @@ export function appendRecord(
 	}
 	const snaplen = state[DrainField.SNAPLEN] ?? 0;
 	const kept = Math.min(caplen, snaplen);
-	if (kept < caplen) state[DrainField.TRUNCATED] = (state[DrainField.TRUNCATED] ?? 0) + 1;
+	if (kept < len) state[DrainField.TRUNCATED] = (state[DrainField.TRUNCATED] ?? 0) + 1;
 	if (used + RECORD_OVERHEAD + kept > view.byteLength) return used;
 	const npkt = ((state[DrainField.NPKT] ?? 0) + 1) >>> 0;
 	state[DrainField.NPKT] = npkt;

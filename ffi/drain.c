@@ -81,10 +81,9 @@ static void on_packet(u8 *user, const struct pcap_pkthdr *h, const u8 *bytes) {
 		return;
 	}
 	u32 caplen = h->caplen;
-	if (caplen > state[S_SNAPLEN]) {
-		caplen = state[S_SNAPLEN];
-		state[S_TRUNCATED]++;
-	}
+	if (caplen > state[S_SNAPLEN]) caplen = state[S_SNAPLEN];
+	/* Counts every packet stored shorter than on the wire, whether the kernel or this clamp cut it. */
+	if (caplen < h->len) state[S_TRUNCATED]++;
 	/* drain_batch only dispatches as many packets as fit at full snaplen, so this never fails in practice. */
 	if (c->used + 28 + caplen > c->capacity) return;
 	u8 *o = c->out + c->used;

@@ -33,6 +33,7 @@ export interface CaptureCounters {
 	/** Packets the source saw before sampling. */
 	seen: number;
 	sampledOut: number;
+	/** Packets emitted shorter than on the wire (cut by the snaplen, in the kernel or here). */
 	truncated: number;
 }
 
