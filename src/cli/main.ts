@@ -3,6 +3,7 @@
 
 import { type CommandDef, renderUsage, runCommand } from "citty";
 import packageJson from "../../package.json" with { type: "json" };
+import { collectCommand } from "./collect-command.ts";
 import { doctorCommand } from "./doctor-command.ts";
 import { listCommand } from "./list-command.ts";
 import { passwdCommand } from "./passwd-command.ts";
@@ -11,6 +12,7 @@ import { renderServeHelp } from "./serve-flags.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: citty types each subcommand by its own args; the table only dispatches
 const subCommands: Record<string, CommandDef<any>> = {
+	collect: collectCommand,
 	doctor: doctorCommand,
 	list: listCommand,
 	passwd: passwdCommand,

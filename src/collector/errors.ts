@@ -10,6 +10,7 @@ export type SessionStage =
 	| "filter"
 	| "startcap"
 	| "data"
+	| "sink"
 	| "capture"
 	| "protocol";
 
@@ -39,6 +40,16 @@ export class RemoteError extends Error {
 /** The sensor broke the protocol (unexpected reply type, wrong version, oversized message, early close). */
 export class ProtocolViolationError extends Error {
 	override readonly name = "ProtocolViolationError";
+}
+
+/** The control connection ended (EOF, reset, or closed by us) while a reply was awaited. */
+export class ControlClosedError extends Error {
+	override readonly name = "ControlClosedError";
+}
+
+/** A request got no reply in time; the connection is closed, as the reply order can no longer be trusted. */
+export class ReplyTimeoutError extends Error {
+	override readonly name = "ReplyTimeoutError";
 }
 
 /** A sink cannot take a stream (e.g. a second link type in one pcap file). */

@@ -1,0 +1,227 @@
+// Real data channels: node:net/TLS streams and a Bun UDP socket, each bounded in time, sensor address checked.
+
+import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
+import { connect as tlsConnect } from "node:tls";
+import { setReceiveBufferSize, setTcpKeepalive } from "../../../ffi/socket-options.ts";
+import { formatHostPort, normalizeAddress, socketFd } from "../control/addresses.ts";
+import { SessionError } from "../errors.ts";
+import type {
+	DataChannelFactory,
+	DatagramChannel,
+	StreamChannel,
+	StreamChannelHandlers,
+	StreamListener,
+	TlsClientSettings,
+} from "./data-channels.ts";
+
+/** TLS client options for node:tls from our settings. */
+export function tlsOptions(tls: TlsClientSettings): {
+	rejectUnauthorized: boolean;
+	ca?: string | Buffer;
+	servername?: string;
+	checkServerIdentity?: () => undefined;
+} {
+	return {
+		rejectUnauthorized: tls.verify,
+		...(tls.ca === undefined ? {} : { ca: tls.ca }),
+		...(tls.servername === undefined
+			? { checkServerIdentity: () => undefined }
+			: { servername: tls.servername }),
+	};
+}
+
+function keepalive(socket: Socket): void {
+	const fd = socketFd(socket);
+	if (fd === null) return;
+	try {
+		setTcpKeepalive(fd);
+	} catch {
+		// Dead-peer detection is a bonus here; the stream works without it.
+	}
+}
+
+/** A connected socket as a StreamChannel; data before setHandlers is buffered. */
+export function socketStreamChannel(socket: Socket): StreamChannel {
+	let handlers: StreamChannelHandlers | null = null;
+	const early: Uint8Array[] = [];
+	let ended = false;
+	let failure: Error | null = null;
+	const finish = () => {
+		if (ended) return;
+		ended = true;
+		handlers?.end(failure);
+	};
+	socket.on("data", (chunk: Buffer) => {
+		if (handlers === null) early.push(chunk);
+		else handlers.data(chunk);
+	});
+	socket.on("error", (error: Error) => {
+		failure ??= error;
+	});
+	socket.on("close", finish);
+	return {
+		remoteAddress: normalizeAddress(socket.remoteAddress ?? ""),
+		setHandlers(next) {
+			handlers = next;
+			for (const chunk of early.splice(0)) next.data(chunk);
+			if (ended || socket.destroyed) {
+				ended = false;
+				finish();
+			}
+		},
+		close() {
+			socket.destroy();
+		},
+	};
+}
+
+/** Resolves once `socket` (plain or TLS) is connected, or rejects after `timeoutMs` / on error, destroying it. */
+function connected(
+	socket: Socket,
+	event: "connect" | "secureConnect",
+	timeoutMs: number,
+	what: string,
+): Promise<Socket> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(
+			() => fail(new Error(`not established within ${timeoutMs / 1000} s`)),
+			timeoutMs,
+		);
+		const onReady = () => {
+			clearTimeout(timer);
+			socket.off("error", fail);
+			resolve(socket);
+		};
+		function fail(error: Error): void {
+			clearTimeout(timer);
+			socket.off(event, onReady);
+			socket.on("error", () => {});
+			socket.destroy();
+			reject(new SessionError("data", `${what}: ${error.message}`));
+		}
+		socket.once(event, onReady);
+		socket.once("error", fail);
+	});
+}
+
+async function openDatagram(localAddress: string, receiveBufferBytes: number): Promise<DatagramChannel> {
+	let handler: (datagram: Uint8Array, address: string) => void = () => {};
+	const socket = await Bun.udpSocket({
+		hostname: localAddress,
+		port: 0,
+		socket: {
+			data(_socket, datagram, _port, address) {
+				handler(datagram, address);
+			},
+		},
+	});
+	const fd = (socket as unknown as { fd?: unknown }).fd;
+	const setBuffer = (bytes: number): number | null => {
+		if (typeof fd !== "number") return null;
+		try {
+			return setReceiveBufferSize(fd, bytes);
+		} catch {
+			return null;
+		}
+	};
+	setBuffer(receiveBufferBytes);
+	return {
+		port: socket.port,
+		setHandler(next) {
+			handler = next;
+		},
+		setReceiveBufferSize: setBuffer,
+		close() {
+			handler = () => {};
+			socket.close();
+		},
+	};
+}
+
+function listenStream(
+	localAddress: string,
+	sensorAddress: string,
+	timeoutMs: number,
+	tls: TlsClientSettings | null,
+): Promise<StreamListener> {
+	const sensor = normalizeAddress(sensorAddress);
+	return new Promise((resolveListener, rejectListener) => {
+		let settle: ((result: StreamChannel | Error) => void) | null = null;
+		const accepted = new Promise<StreamChannel>((resolve, reject) => {
+			settle = (result) => (result instanceof Error ? reject(result) : resolve(result));
+		});
+		accepted.catch(() => {});
+		let timer: ReturnType<typeof setTimeout> | null = null;
+		const finish = (result: StreamChannel | Error) => {
+			if (timer !== null) clearTimeout(timer);
+			server.close();
+			const done = settle;
+			settle = null;
+			done?.(result);
+		};
+		const server: Server = createServer({ pauseOnConnect: false }, (socket) => {
+			if (settle === null || normalizeAddress(socket.remoteAddress ?? "") !== sensor) {
+				// Only the sensor may deliver its data (rpcap-protocol.md §13.5).
+				socket.destroy();
+				return;
+			}
+			keepalive(socket);
+			if (tls === null) {
+				finish(socketStreamChannel(socket));
+				return;
+			}
+			const secure = tlsConnect({ socket, ...tlsOptions(tls) });
+			connected(secure, "secureConnect", timeoutMs, "Data connection TLS handshake failed").then(
+				(ready) => finish(socketStreamChannel(ready)),
+				(error: Error) => finish(error),
+			);
+		});
+		server.once("error", (error) =>
+			rejectListener(
+				new SessionError(
+					"data",
+					`Cannot listen for the data connection on ${localAddress}: ${error.message}`,
+				),
+			),
+		);
+		server.listen(0, localAddress, () => {
+			const address = server.address();
+			const port = typeof address === "object" && address !== null ? address.port : 0;
+			timer = setTimeout(
+				() =>
+					finish(
+						new SessionError("data", `Data connection was not established within ${timeoutMs / 1000} s`),
+					),
+				timeoutMs,
+			);
+			resolveListener({
+				port,
+				accepted,
+				close: () => finish(new SessionError("data", "Data connection listener closed")),
+			});
+		});
+	});
+}
+
+async function dialStream(
+	address: string,
+	port: number,
+	timeoutMs: number,
+	tls: TlsClientSettings | null,
+): Promise<StreamChannel> {
+	const target = formatHostPort(address, port);
+	const socket =
+		tls === null
+			? netConnect({ host: address, port })
+			: tlsConnect({ host: address, port, ...tlsOptions(tls) });
+	const ready = await connected(
+		socket,
+		tls === null ? "connect" : "secureConnect",
+		timeoutMs,
+		`Data connection to ${target} failed`,
+	);
+	keepalive(ready);
+	return socketStreamChannel(ready);
+}
+
+export const socketDataChannels: DataChannelFactory = { openDatagram, listenStream, dialStream };
