@@ -45,6 +45,7 @@ export function sessionPolicy(config: EffectiveConfig, mode: "passive" | "active
 		immediate: config.capture.immediate,
 		endcapReplyMs: t.endcapReplyMs,
 		logStats: config.log.stats,
+		maxRequestPayload: config.requestSizeCap,
 	};
 }
 

@@ -87,6 +87,8 @@ export interface SessionPolicy {
 	dataCloseGraceMs: number;
 	/** Log the counters of every STATS reply (the ExtraHop fork's -S). */
 	logStats: boolean;
+	/** Largest request payload; above it "Message payload is too large" and close (rpcap-protocol.md §1.2). */
+	maxRequestPayload: number;
 }
 
 export const defaultSessionPolicy: SessionPolicy = {
@@ -108,6 +110,7 @@ export const defaultSessionPolicy: SessionPolicy = {
 	noFilterToleranceMs: 1000,
 	dataCloseGraceMs: 1000,
 	logStats: false,
+	maxRequestPayload: 262_144,
 };
 
 export type SessionEnd =

@@ -44,7 +44,10 @@ export class Session {
 
 	constructor(private readonly deps: SessionDeps) {
 		this.clock = deps.clock ?? systemClock;
-		this.framer = new MessageFramer({ tolerateNoFilterStartcap: true });
+		this.framer = new MessageFramer({
+			tolerateNoFilterStartcap: true,
+			maxPayloadLength: deps.policy.maxRequestPayload,
+		});
 		this.captures = new CaptureRequests(deps, {
 			reply: (bytes) => this.send(bytes),
 			asyncError: (code, text) => this.sendError(code, text),
