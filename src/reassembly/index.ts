@@ -14,11 +14,15 @@ export {
 } from "./http/http-exchange.ts";
 export type { HeaderList } from "./http/http-head.ts";
 export type { HttpOutput, HttpStats } from "./http/http-output.ts";
+export { ReassemblyPipeline, type ReassemblyPipelineOptions } from "./pipeline.ts";
 export {
 	DEFAULT_REASSEMBLER_OPTIONS,
 	type ReassemblerOptions,
 	type ResolvedReassemblerOptions,
 } from "./reassembler-options.ts";
+export { AppendFiles, type AppendFilesOptions } from "./sinks/append-files.ts";
+export { HttpFiles, type HttpFilesOptions } from "./sinks/http-files.ts";
+export { type StreamFileState, StreamFiles } from "./sinks/stream-files.ts";
 export type { ReassemblyStats } from "./stats.ts";
 export {
 	CLIENT_TO_SERVER,

@@ -1,0 +1,132 @@
+// Test support: records real HTTP traffic on a namespace's loopback with tcpdump (servers from ../fixtures,
+// curl and a pipelining client), so reassembly can be compared with tshark on a genuine capture.
+
+import { join } from "node:path";
+import { NetNamespace } from "../../harness/namespace.ts";
+
+const FIXTURES = join(import.meta.dir, "..", "fixtures");
+const BUN = process.execPath;
+
+/** Resolves once `text` has appeared on the stream (and keeps draining it so the writer never blocks). */
+export function waitForText(
+	stream: ReadableStream<Uint8Array>,
+	text: string,
+	timeoutMs = 10_000,
+): Promise<void> {
+	const decoder = new TextDecoder();
+	let seen = "";
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new Error(`Timed out waiting for "${text}": got "${seen}"`)),
+			timeoutMs,
+		);
+		void (async () => {
+			for await (const chunk of stream) {
+				if (seen.length < 10_000) seen += decoder.decode(chunk, { stream: true });
+				if (seen.includes(text)) {
+					clearTimeout(timer);
+					resolve();
+				}
+			}
+		})();
+	});
+}
+
+/** What the clients did, in order; each entry is one TCP connection. */
+export const CLIENT_RUNS: { name: string; command: (host: string) => string[] }[] = [
+	{
+		name: "keep-alive: several requests on one connection",
+		command: (h) => [
+			"curl",
+			"-sS",
+			...["/small", "/chunked", "/empty", "/notmodified", "/small?again=1", "/nothing-here"].map(
+				(p) => `http://${h}:8080${p}`,
+			),
+		],
+	},
+	{ name: "HEAD", command: (h) => ["curl", "-sS", "-I", `http://${h}:8080/small`] },
+	{ name: "large download", command: (h) => ["curl", "-sS", "-o", "/dev/null", `http://${h}:8080/large`] },
+	{
+		name: "POST with a body",
+		command: (h) => ["curl", "-sS", "--data-raw", "p".repeat(20_000), `http://${h}:8080/echo`],
+	},
+	{
+		name: "POST with Expect: 100-continue",
+		command: (h) => [
+			"curl",
+			"-sS",
+			"-H",
+			"Expect: 100-continue",
+			"--data-raw",
+			"q".repeat(10_000),
+			`http://${h}:8081/upload`,
+		],
+	},
+	{
+		name: "HTTP/1.0 body ended by close",
+		command: (h) => ["curl", "-sS", "--http1.0", `http://${h}:8081/close`],
+	},
+	{ name: "IPv6", command: () => ["curl", "-sS", "-g", "http://[::1]:8080/small?v6"] },
+	{
+		name: "pipelining",
+		command: (h) => [
+			BUN,
+			join(FIXTURES, "pipelining-client.ts"),
+			h,
+			"8080",
+			"/small",
+			"/empty",
+			"/small?2",
+			"/notmodified",
+			"/nothing-here",
+			"/small?last",
+		],
+	},
+];
+
+/** Captures every CLIENT_RUNS connection into `path` (pcap, Ethernet link type, as tcpdump writes on lo). */
+export async function captureHttpTraffic(path: string): Promise<void> {
+	const ns = NetNamespace.create();
+	try {
+		const tcpdump = ns.spawn([
+			"tcpdump",
+			"-i",
+			"lo",
+			"--immediate-mode",
+			"-U",
+			"-s",
+			"0",
+			"-B",
+			"65536",
+			"-w",
+			path,
+			"tcp",
+		]);
+		const stderr = tcpdump.stderr.tee();
+		await waitForText(stderr[0], "listening on");
+		const servers = ns.spawn([BUN, join(FIXTURES, "http-servers.ts")]);
+		await waitForText(servers.stdout, "ready");
+		for (const run of CLIENT_RUNS) {
+			const result = await ns.run(run.command("127.0.0.1"), 20_000);
+			if (result.exitCode !== 0) throw new Error(`Client "${run.name}" failed: ${result.stderr}`);
+		}
+		await waitUntilStable(path);
+		tcpdump.kill("SIGINT");
+		await tcpdump.exited;
+		const report = await new Response(stderr[1]).text();
+		console.log(report);
+	} finally {
+		await ns.destroy();
+	}
+}
+
+/** Waits until tcpdump has written everything: the file stops growing for a while. */
+async function waitUntilStable(path: string): Promise<void> {
+	let size = -1;
+	for (let stable = 0; stable < 3; ) {
+		await Bun.sleep(100);
+		const now = Bun.file(path).size;
+		stable = now === size ? stable + 1 : 0;
+		size = now;
+	}
+}
