@@ -101,6 +101,7 @@ export async function runCollect(argv: readonly string[]): Promise<number> {
 		viewMode(options, viewStream),
 		() => collector.report(),
 		(text) => viewStream.write(text),
+		viewStream.isTTY === true,
 	);
 	reporter.start(options.statsIntervalMs);
 	let signals = 0;

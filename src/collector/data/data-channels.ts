@@ -6,7 +6,7 @@ export interface TlsClientSettings {
 	ca?: string | Buffer;
 	/** False with --insecure: no verification, as libpcap's own client (§12.3). */
 	verify: boolean;
-	/** Name to check the certificate against (the --connect host); absent = chain check only. */
+	/** Host name or address to check the certificate against (the --connect host); absent = chain check only. */
 	servername?: string;
 }
 

@@ -1,7 +1,7 @@
 // Real data channels: node:net/TLS streams and a Bun UDP socket, each bounded in time, sensor address checked.
 
-import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
-import { connect as tlsConnect } from "node:tls";
+import { createServer, isIP, connect as netConnect, type Server, type Socket } from "node:net";
+import { type ConnectionOptions, checkServerIdentity, connect as tlsConnect } from "node:tls";
 import { setReceiveBufferSize, setTcpKeepalive } from "../../../ffi/socket-options.ts";
 import { formatHostPort, normalizeAddress, socketFd } from "../control/addresses.ts";
 import { SessionError } from "../errors.ts";
@@ -15,19 +15,17 @@ import type {
 } from "./data-channels.ts";
 
 /** TLS client options for node:tls from our settings. */
-export function tlsOptions(tls: TlsClientSettings): {
-	rejectUnauthorized: boolean;
-	ca?: string | Buffer;
-	servername?: string;
-	checkServerIdentity?: () => undefined;
-} {
-	return {
+export function tlsOptions(tls: TlsClientSettings): ConnectionOptions {
+	const name = tls.servername;
+	const options: ConnectionOptions = {
 		rejectUnauthorized: tls.verify,
 		...(tls.ca === undefined ? {} : { ca: tls.ca }),
-		...(tls.servername === undefined
-			? { checkServerIdentity: () => undefined }
-			: { servername: tls.servername }),
+		// Without a name (active sensors) only the chain is verified; SNI must not carry an IP address.
+		checkServerIdentity: (_host, certificate) =>
+			name === undefined ? undefined : checkServerIdentity(name, certificate),
 	};
+	if (name !== undefined && isIP(name) === 0) options.servername = name;
+	return options;
 }
 
 function keepalive(socket: Socket): void {

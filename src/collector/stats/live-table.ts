@@ -68,16 +68,23 @@ export function renderTable(report: CollectorReport): string[] {
 	return lines;
 }
 
-/** Redraws the table in place on a terminal: cursor up over the previous drawing, clear, draw. */
+/**
+ * Redraws the table in place on a terminal (cursor up over the previous drawing, clear, draw); elsewhere prints
+ * each table after a blank line.
+ */
 export class LiveTable {
 	#previousLines = 0;
 
-	constructor(private readonly write: (text: string) => void) {}
+	constructor(
+		private readonly write: (text: string) => void,
+		private readonly inPlace: boolean,
+	) {}
 
 	draw(report: CollectorReport): void {
 		const lines = renderTable(report);
-		const up = this.#previousLines > 0 ? `\x1b[${this.#previousLines}F\x1b[J` : "";
-		this.write(`${up}${lines.join("\n")}\n`);
+		let before = "";
+		if (this.#previousLines > 0) before = this.inPlace ? `\x1b[${this.#previousLines}F\x1b[J` : "\n";
+		this.write(`${before}${lines.join("\n")}\n`);
 		this.#previousLines = lines.length;
 	}
 }

@@ -14,8 +14,9 @@ export class StatsReporter {
 		private readonly mode: ViewMode,
 		private readonly report: () => CollectorReport,
 		private readonly write: (text: string) => void,
+		terminal: boolean,
 	) {
-		this.#table = new LiveTable(write);
+		this.#table = new LiveTable(write, terminal);
 	}
 
 	start(intervalMs: number): void {
