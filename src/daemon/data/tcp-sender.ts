@@ -155,8 +155,9 @@ export class TcpDataSender implements DataSender {
 		this.chunkBytes.push(records.length);
 		this.chunkPackets.push(packets);
 		try {
-			// The view is only valid during this call and the socket keeps what it is given until flushed.
-			socket.write(records.slice(), this.onChunkFlushed);
+			// The view is only valid during this call. Bun's net.Socket copies what it cannot send at once (checked by
+			// test/unit/daemon/data/socket-write-copies.test.ts), so no copy of our own is needed on the hot path.
+			socket.write(records, this.onChunkFlushed);
 		} catch (error) {
 			this.fail(failureFor(error));
 			return;
