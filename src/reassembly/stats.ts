@@ -37,6 +37,7 @@ export interface ReassemblyStats {
 	bufferLimitGaps: number;
 	/** Out-of-order payload bytes held now, over all flows. */
 	bufferedBytes: number;
+	/** Most out-of-order bytes held after any packet (limits are applied before this is taken). */
 	peakBufferedBytes: number;
 	/** Payload bytes dropped because they precede the start of a stream picked up mid-way or follow its FIN. */
 	bytesOutsideStream: number;

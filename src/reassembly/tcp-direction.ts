@@ -134,7 +134,6 @@ export class TcpDirection {
 		if (offset > this.next) stats.outOfOrderSegments++;
 		const stored = insertResult.stored;
 		stats.bufferedBytes += stored;
-		if (stats.bufferedBytes > stats.peakBufferedBytes) stats.peakBufferedBytes = stats.bufferedBytes;
 		if (offset === this.next) this.#drain(tsSec, tsUsec);
 		return stored;
 	}

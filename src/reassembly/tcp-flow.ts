@@ -1,6 +1,7 @@
 // One TCP connection: roles, both directions, SYN/FIN/RST handling and the end of the flow.
 
 import type { Endpoint } from "./flow-key.ts";
+import type { OrderedFlow } from "./flow-order.ts";
 import type { Direction, FlowEndReason, FlowInfo, StreamListener } from "./stream-listener.ts";
 import { type DirectionContext, type DirectionOutput, TcpDirection } from "./tcp-direction.ts";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from "./tcp-segment.ts";
@@ -10,20 +11,21 @@ export const SEGMENT_HANDLED = 0;
 /** handle() result: a SYN opening a new connection on this 5-tuple: end this flow and start another. */
 export const SEGMENT_NEW_CONNECTION = 1;
 
-export class TcpFlow<State> implements DirectionOutput {
+export class TcpFlow<State> implements DirectionOutput, OrderedFlow {
+	older: OrderedFlow | undefined;
+	newer: OrderedFlow | undefined;
+	ordered = false;
 	readonly directions: [TcpDirection, TcpDirection];
 	readonly state: State;
 	/** Capture time (seconds) of the last packet. */
 	lastSeen: number;
-	/** lastSeen when the flow last moved to the back of the table's idle order. */
-	touched: number;
 	/** Capture time since which the flow waits to close (both FINs or a RST seen), or -1. */
 	closingSince = -1;
 	closed = false;
 	reset = false;
 	/** Member of the reassembler's closing queue. */
 	queuedForClose = false;
-	/** Member of the reassembler's set of flows with holes. */
+	/** Member of the reassembler's queue of flows with holes. */
 	listedWithHoles = false;
 
 	constructor(
@@ -37,7 +39,6 @@ export class TcpFlow<State> implements DirectionOutput {
 	) {
 		this.directions = [new TcpDirection(0, context, this), new TcpDirection(1, context, this)];
 		this.lastSeen = now;
-		this.touched = now;
 		this.state = listener.open(info);
 	}
 

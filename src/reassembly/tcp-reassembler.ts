@@ -2,6 +2,7 @@
 
 import { ReassemblerClosedError } from "./errors.ts";
 import { destinationEndpoint, flowKey, type KeyOrientation, sourceEndpoint } from "./flow-key.ts";
+import { FlowOrder } from "./flow-order.ts";
 import {
 	type ReassemblerOptions,
 	type ResolvedReassemblerOptions,
@@ -14,18 +15,19 @@ import { assignRoles, SEGMENT_NEW_CONNECTION, TcpFlow } from "./tcp-flow.ts";
 import { decodeTcpSegment, newTcpSegment } from "./tcp-segment.ts";
 
 const SWEEP_INTERVAL_SECONDS = 1;
-// A flow moves to the back of the idle order at most this often: keeps the per-packet cost to one Map lookup.
-const TOUCH_GRANULARITY_SECONDS = 1;
 
 export class TcpReassembler<State> {
 	readonly stats: ReassemblyStats = newReassemblyStats();
 	readonly options: ResolvedReassemblerOptions;
-	/** Insertion order is idle order: flows are re-inserted when touched. */
 	readonly #flows = new Map<string, TcpFlow<State>>();
+	/** Every flow in #flows, least recently active first. */
+	readonly #idleOrder = new FlowOrder<TcpFlow<State>>();
 	/** Flows that saw FIN/FIN or RST, in the order they did (all wait the same closeTimeout). */
 	#closing: TcpFlow<State>[] = [];
 	#closingHead = 0;
-	readonly #withHoles = new Set<TcpFlow<State>>();
+	/** Flows that held out-of-order data when listed, oldest first (stale entries are skipped when met). */
+	#withHoles: TcpFlow<State>[] = [];
+	#withHolesHead = 0;
 	readonly #context: DirectionContext;
 	readonly #segment = newTcpSegment();
 	readonly #orientation: KeyOrientation = { fromFirst: true };
@@ -82,6 +84,7 @@ export class TcpReassembler<State> {
 			flow.handle(segment, fromFirst, tsSec, tsUsec, this.#now);
 		}
 		this.#afterSegment(flow);
+		if (stats.bufferedBytes > stats.peakBufferedBytes) stats.peakBufferedBytes = stats.bufferedBytes;
 		if (this.#now >= this.#nextSweep) this.#sweep();
 	}
 
@@ -103,7 +106,9 @@ export class TcpReassembler<State> {
 			this.stats.activeFlows--;
 		}
 		this.#flows.clear();
-		this.#withHoles.clear();
+		this.#idleOrder.clear();
+		this.#withHoles = [];
+		this.#withHolesHead = 0;
 		this.#closing = [];
 		this.#closingHead = 0;
 	}
@@ -131,6 +136,7 @@ export class TcpReassembler<State> {
 		const clientIsFirst = roles.sourceIsClient === fromFirst;
 		const flow = new TcpFlow(key, info, clientIsFirst, this.#context, this.listener, this.#now);
 		this.#flows.set(key, flow);
+		this.#idleOrder.touch(flow);
 		stats.flowsCreated++;
 		stats.activeFlows++;
 		if (stats.activeFlows > stats.peakActiveFlows) stats.peakActiveFlows = stats.activeFlows;
@@ -146,17 +152,13 @@ export class TcpReassembler<State> {
 			if (flow.hasHole) {
 				if (!flow.listedWithHoles) {
 					flow.listedWithHoles = true;
-					this.#withHoles.add(flow);
+					this.#withHoles.push(flow);
 				}
 				this.#limitBuffers(flow);
 			}
 			if (flow.closingSince >= 0 && flow.readyToClose) this.#end(flow, flow.reset ? "reset" : "closed");
 		}
-		if (this.#now - flow.touched >= TOUCH_GRANULARITY_SECONDS) {
-			this.#flows.delete(flow.key);
-			this.#flows.set(flow.key, flow);
-			flow.touched = this.#now;
-		}
+		this.#idleOrder.touch(flow);
 	}
 
 	#limitBuffers(flow: TcpFlow<State>): void {
@@ -169,14 +171,25 @@ export class TcpReassembler<State> {
 			}
 		}
 		if (stats.bufferedBytes <= maxBufferBytes) return;
-		for (const candidate of [flow, ...this.#withHoles]) {
-			for (const direction of candidate.directions) {
-				while (direction.hasHole && stats.bufferedBytes > maxBufferBytes) {
-					direction.skipHole(this.#nowSec, this.#nowUsec);
-					stats.bufferLimitGaps++;
-				}
+		this.#skipHolesWhileOverBudget(flow);
+		// Then the flows that have held data longest; those left without holes leave the set as they are met,
+		// so that each flow is looked at once per hole (amortised O(1) per packet).
+		while (this.#withHolesHead < this.#withHoles.length && stats.bufferedBytes > maxBufferBytes) {
+			const candidate = this.#withHoles[this.#withHolesHead]!;
+			this.#skipHolesWhileOverBudget(candidate);
+			if (candidate.hasHole) break;
+			this.#withHolesHead++;
+			candidate.listedWithHoles = false;
+		}
+	}
+
+	#skipHolesWhileOverBudget(flow: TcpFlow<State>): void {
+		const stats = this.stats;
+		for (const direction of flow.directions) {
+			while (direction.hasHole && stats.bufferedBytes > this.options.maxBufferBytes) {
+				direction.skipHole(this.#nowSec, this.#nowUsec);
+				stats.bufferLimitGaps++;
 			}
-			if (stats.bufferedBytes <= maxBufferBytes) return;
 		}
 	}
 
@@ -195,40 +208,47 @@ export class TcpReassembler<State> {
 			this.#closing = this.#closing.slice(this.#closingHead);
 			this.#closingHead = 0;
 		}
-		for (const flow of this.#withHoles) {
-			for (const direction of flow.directions) {
-				while (direction.hasHole && direction.holeSince + holeTimeout <= now) {
-					direction.skipHole(this.#nowSec, this.#nowUsec);
-				}
-			}
-			if (!flow.hasHole) {
-				this.#withHoles.delete(flow);
-				flow.listedWithHoles = false;
-				if (!flow.closed && flow.closingSince >= 0 && flow.readyToClose) {
-					this.#end(flow, flow.reset ? "reset" : "closed");
-				}
-			}
-		}
-		for (const flow of this.#flows.values()) {
-			if (flow.touched + idleTimeout > now) break;
-			if (flow.lastSeen + idleTimeout > now) continue;
+		this.#expireHoles(now, holeTimeout);
+		for (let flow = this.#idleOrder.oldest; flow !== undefined; ) {
+			if (flow.lastSeen + idleTimeout > now) break;
+			const newer = this.#idleOrder.newerThan(flow);
 			if (!flow.closed) {
 				flow.finish("idle", this.#nowSec, this.#nowUsec);
 				this.stats.flowsExpired++;
 				this.stats.activeFlows--;
 			}
 			this.#remove(flow);
+			flow = newer;
 		}
+	}
+
+	/** Declares holes older than holeTimeout missing, and rebuilds the list of flows with holes. */
+	#expireHoles(now: number, holeTimeout: number): void {
+		const kept: TcpFlow<State>[] = [];
+		for (let i = this.#withHolesHead; i < this.#withHoles.length; i++) {
+			const flow = this.#withHoles[i]!;
+			flow.listedWithHoles = false;
+			if (flow.closed) continue;
+			for (const direction of flow.directions) {
+				while (direction.hasHole && direction.holeSince + holeTimeout <= now) {
+					direction.skipHole(this.#nowSec, this.#nowUsec);
+				}
+			}
+			if (flow.hasHole) {
+				flow.listedWithHoles = true;
+				kept.push(flow);
+			} else if (flow.closingSince >= 0 && flow.readyToClose) {
+				this.#end(flow, flow.reset ? "reset" : "closed");
+			}
+		}
+		this.#withHoles = kept;
+		this.#withHolesHead = 0;
 	}
 
 	#end(flow: TcpFlow<State>, reason: FlowEndReason): void {
 		flow.finish(reason, this.#nowSec, this.#nowUsec);
 		this.stats.flowsClosed++;
 		this.stats.activeFlows--;
-		if (flow.listedWithHoles) {
-			this.#withHoles.delete(flow);
-			flow.listedWithHoles = false;
-		}
 	}
 
 	#evictOne(): void {
@@ -238,7 +258,7 @@ export class TcpReassembler<State> {
 			this.#remove(head);
 			return;
 		}
-		const oldest = this.#flows.values().next().value;
+		const oldest = this.#idleOrder.oldest;
 		if (oldest === undefined) return;
 		if (!oldest.closed) {
 			oldest.finish("evicted", this.#nowSec, this.#nowUsec);
@@ -250,9 +270,6 @@ export class TcpReassembler<State> {
 
 	#remove(flow: TcpFlow<State>): void {
 		if (this.#flows.get(flow.key) === flow) this.#flows.delete(flow.key);
-		if (flow.listedWithHoles) {
-			this.#withHoles.delete(flow);
-			flow.listedWithHoles = false;
-		}
+		this.#idleOrder.remove(flow);
 	}
 }

@@ -44,8 +44,9 @@ export interface ConnectionLimits extends ReaderLimits {
 }
 
 export class HttpConnection implements MessageHandler {
-	readonly requests: HttpMessageReader;
-	readonly responses: HttpMessageReader;
+	// Readers are made on first use: a flow that never carries data (a SYN flood) costs less.
+	#requests: HttpMessageReader | undefined;
+	#responses: HttpMessageReader | undefined;
 	#queue: (Pending | typeof LOST)[] = [];
 	#request: Pending | undefined;
 	#response: Pending | undefined;
@@ -61,13 +62,21 @@ export class HttpConnection implements MessageHandler {
 		private readonly stats: HttpStats,
 		private readonly limits: ConnectionLimits,
 	) {
-		this.requests = new HttpMessageReader("request", this, limits);
-		this.responses = new HttpMessageReader("response", this, limits);
 		// Picked up mid-way: what precedes the first start line is unknown.
 		if (flow.midstream) {
 			this.requests.gap(0, flow.startSec, flow.startUsec);
 			this.responses.gap(0, flow.startSec, flow.startUsec);
 		}
+	}
+
+	get requests(): HttpMessageReader {
+		this.#requests ??= new HttpMessageReader("request", this, this.limits);
+		return this.#requests;
+	}
+
+	get responses(): HttpMessageReader {
+		this.#responses ??= new HttpMessageReader("response", this, this.limits);
+		return this.#responses;
 	}
 
 	head(side: Side, head: MessageHead, start: MessageStart, mustDecide: boolean): Framing | undefined {
@@ -161,13 +170,13 @@ export class HttpConnection implements MessageHandler {
 	/** The client's direction ended: a response waiting for its request will not get one. */
 	clientFinished(): void {
 		this.#clientDone = true;
-		this.responses.resume();
+		this.#responses?.resume();
 	}
 
 	/** The flow ended: reports everything still pending, in order. */
 	close(): void {
 		this.#clientDone = true;
-		this.responses.resume(true);
+		this.#responses?.resume(true);
 		const left: Pending[] = [];
 		if (this.#response !== undefined) left.push(this.#response);
 		if (this.#request !== undefined && !left.includes(this.#request)) left.push(this.#request);
@@ -203,7 +212,7 @@ export class HttpConnection implements MessageHandler {
 		this.#request = pending;
 		this.#queue.push(pending);
 		if (this.#queue.length > this.limits.maxPendingRequests) this.#dropOldestRequest();
-		if (this.responses.waiting) this.responses.resume();
+		if (this.#responses?.waiting) this.#responses.resume();
 		// RFC 9112 §6.3: chunked wins over Content-Length; no length means no body for a request.
 		if (chunked) return { kind: FRAMING_CHUNKED, length: 0 };
 		return { kind: FRAMING_LENGTH, length: Math.max(0, length) };
@@ -235,7 +244,7 @@ export class HttpConnection implements MessageHandler {
 				}
 				return this.#unpaired(true);
 			}
-			const nothingMoreToRead = ack >= 0 && ack <= this.requests.offset;
+			const nothingMoreToRead = ack >= 0 && ack <= (this.#requests?.offset ?? 0);
 			if (mustDecide || this.#clientDone || nothingMoreToRead || ack < 0) {
 				return this.#unpaired(this.flow.midstream || this.#clientLost);
 			}
@@ -274,7 +283,7 @@ export class HttpConnection implements MessageHandler {
 		const status = response.status;
 		// RFC 9112 §6.3 rules 1 and 2.
 		if (status === 101 || (method === "CONNECT" && status >= 200 && status < 300)) {
-			this.requests.stop();
+			this.#requests?.stop();
 			return { kind: FRAMING_TUNNEL, length: 0 };
 		}
 		if (method === "HEAD" || status === 204 || status === 304 || status < 200)

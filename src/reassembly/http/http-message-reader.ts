@@ -66,6 +66,7 @@ const CR = 13;
 const LF = 10;
 const MAX_LINE_BYTES = 8192;
 const latin1 = new TextDecoder("latin1");
+const EMPTY = new Uint8Array(0);
 
 type HeldInput =
 	| { kind: "data"; bytes: Uint8Array; tsSec: number; tsUsec: number; ackOffset: number }
@@ -76,12 +77,13 @@ export class HttpMessageReader {
 	/** Stream offset of the next byte to read (gaps included). */
 	offset = 0;
 	#state = S_HEAD;
-	#head = new Uint8Array(512);
+	// Buffers are allocated on first use: most flows never need them (memory per flow matters at scale).
+	#head = EMPTY;
 	#headLength = 0;
 	/** A line feed ended the last head or trailer line, so another one ends the section. */
 	#sawLineFeed = false;
 	#remaining = 0;
-	#line = new Uint8Array(256);
+	#line = EMPTY;
 	#lineLength = 0;
 	readonly #start: MessageStart = { tsSec: 0, tsUsec: 0, offset: 0, ackOffset: -1 };
 	#tsSec = 0;
@@ -266,7 +268,7 @@ export class HttpMessageReader {
 		}
 		if (needed > this.#head.length) {
 			const grown = new Uint8Array(
-				Math.min(this.limits.maxHeadBytes, Math.max(needed, this.#head.length * 2)),
+				Math.min(this.limits.maxHeadBytes, Math.max(needed, 256, this.#head.length * 2)),
 			);
 			grown.set(this.#head.subarray(0, this.#headLength));
 			this.#head = grown;
@@ -324,7 +326,7 @@ export class HttpMessageReader {
 		const length = Math.min(end, i + MAX_LINE_BYTES) - i;
 		if (this.#lineLength + length > this.#line.length) {
 			const grown = new Uint8Array(
-				Math.min(MAX_LINE_BYTES, Math.max(this.#lineLength + length, this.#line.length * 2)),
+				Math.min(MAX_LINE_BYTES, Math.max(this.#lineLength + length, 128, this.#line.length * 2)),
 			);
 			grown.set(this.#line.subarray(0, this.#lineLength));
 			this.#line = grown;
