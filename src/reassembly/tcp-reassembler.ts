@@ -101,6 +101,11 @@ export class TcpReassembler<State> {
 		this.#closed = true;
 		for (const flow of this.#flows.values()) {
 			if (flow.closed) continue;
+			if (flow.closingSince >= 0) {
+				// FIN/FIN or RST was seen and only a hole kept it open: it closed, with a gap.
+				this.#end(flow, flow.reset ? "reset" : "closed");
+				continue;
+			}
 			flow.finish("flushed", this.#nowSec, this.#nowUsec);
 			this.stats.flowsFlushed++;
 			this.stats.activeFlows--;
@@ -170,10 +175,8 @@ export class TcpReassembler<State> {
 				stats.bufferLimitGaps++;
 			}
 		}
-		if (stats.bufferedBytes <= maxBufferBytes) return;
-		this.#skipHolesWhileOverBudget(flow);
-		// Then the flows that have held data longest; those left without holes leave the set as they are met,
-		// so that each flow is looked at once per hole (amortised O(1) per packet).
+		// Over the global budget: the flows that have held data longest give it up first (this one is listed
+		// last); those left without holes leave the queue as they are met (amortised O(1) per packet).
 		while (this.#withHolesHead < this.#withHoles.length && stats.bufferedBytes > maxBufferBytes) {
 			const candidate = this.#withHoles[this.#withHolesHead]!;
 			this.#skipHolesWhileOverBudget(candidate);
