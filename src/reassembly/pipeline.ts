@@ -24,6 +24,16 @@ export interface ReassemblyPipelineOptions extends ReassemblerOptions {
 	maxOpenFiles?: number;
 }
 
+/**
+ * Live use (the collector), per capture session:
+ *
+ *     const http = new ReassemblyPipeline({ httpPath: "exchanges.jsonl", streamsDirectory: "streams" });
+ *     onPacket(linktype, tsSec, tsUsec, data) → http.push(linktype, tsSec, tsUsec, data)  // data may be reused after
+ *     every second: const now = Date.now(); http.tick(Math.floor(now / 1000), (now % 1000) * 1000)
+ *     at the end: http.close()
+ *
+ * push() and tick() never throw for packet contents; tcpStats/httpStats are live counters.
+ */
 export class ReassemblyPipeline {
 	readonly reassembler: TcpReassembler<unknown>;
 	readonly #analyzer: HttpAnalyzer | undefined;

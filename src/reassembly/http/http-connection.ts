@@ -1,28 +1,20 @@
 // One HTTP/1.x connection: reads both directions, pairs responses with requests (pipelining, keep-alive, gaps).
 
 import type { FlowInfo } from "../stream-listener.ts";
-import type { HttpExchange, HttpResponseRecord } from "./http-exchange.ts";
+import type { HttpExchange } from "./http-exchange.ts";
 import {
-	contentLength,
-	hasTransferEncoding,
-	headerValues,
-	isChunked,
-	type MessageHead,
-	type RequestHead,
-} from "./http-head.ts";
-import {
-	FRAMING_CHUNKED,
-	FRAMING_CLOSE,
-	FRAMING_LENGTH,
 	FRAMING_NONE,
 	FRAMING_TUNNEL,
 	type Framing,
-	HttpMessageReader,
 	type MessageHandler,
 	type MessageStart,
 	type ReaderLimits,
+	requestFraming,
+	responseFraming,
 	type Side,
-} from "./http-message-reader.ts";
+} from "./http-framing.ts";
+import { contentLength, headerValues, isChunked, type MessageHead, type RequestHead } from "./http-head.ts";
+import { HttpMessageReader } from "./http-message-reader.ts";
 import type { HttpOutput, HttpStats } from "./http-output.ts";
 
 /** An exchange being assembled. */
@@ -113,7 +105,9 @@ export class HttpConnection implements MessageHandler {
 			lastByte: firstByte,
 		};
 		this.#response = target;
-		return this.#responseFraming(target.exchange.request?.method ?? null, target.exchange.response, head);
+		const framing = responseFraming(target.exchange.request?.method ?? null, head);
+		if (framing.kind === FRAMING_TUNNEL) this.#requests?.stop();
+		return framing;
 	}
 
 	body(side: Side, bytes: Uint8Array): void {
@@ -213,9 +207,7 @@ export class HttpConnection implements MessageHandler {
 		this.#queue.push(pending);
 		if (this.#queue.length > this.limits.maxPendingRequests) this.#dropOldestRequest();
 		if (this.#responses?.waiting) this.#responses.resume();
-		// RFC 9112 §6.3: chunked wins over Content-Length; no length means no body for a request.
-		if (chunked) return { kind: FRAMING_CHUNKED, length: 0 };
-		return { kind: FRAMING_LENGTH, length: Math.max(0, length) };
+		return requestFraming(head.headers);
 	}
 
 	/** The exchange a response belongs to, or undefined to wait for the request to be read. */
@@ -277,21 +269,6 @@ export class HttpConnection implements MessageHandler {
 			responseDone: false,
 			emitted: false,
 		};
-	}
-
-	#responseFraming(method: string | null, response: HttpResponseRecord, head: MessageHead): Framing {
-		const status = response.status;
-		// RFC 9112 §6.3 rules 1 and 2.
-		if (status === 101 || (method === "CONNECT" && status >= 200 && status < 300)) {
-			this.#requests?.stop();
-			return { kind: FRAMING_TUNNEL, length: 0 };
-		}
-		if (method === "HEAD" || status === 204 || status === 304 || status < 200)
-			return { kind: FRAMING_NONE, length: 0 };
-		if (response.chunked) return { kind: FRAMING_CHUNKED, length: 0 };
-		if (hasTransferEncoding(head.headers)) return { kind: FRAMING_CLOSE, length: 0 };
-		if (response.contentLength !== null) return { kind: FRAMING_LENGTH, length: response.contentLength };
-		return { kind: FRAMING_CLOSE, length: 0 };
 	}
 
 	#dropOldestRequest(): void {
