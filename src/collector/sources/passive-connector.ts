@@ -51,8 +51,9 @@ export class PassiveConnector {
 				this.hooks.dialFailed(error as Error);
 			}
 			if (this.#stopped) break;
-			delay = captured ? RECONNECT_FIRST_MS : Math.min(delay * 2, RECONNECT_CAP_MS);
+			if (captured) delay = RECONNECT_FIRST_MS;
 			await this.#sleep(delay * (0.5 + 0.5 * (this.hooks.random ?? Math.random)()));
+			delay = Math.min(delay * 2, RECONNECT_CAP_MS);
 		}
 	}
 
