@@ -32,41 +32,62 @@ export function waitForText(
 	});
 }
 
+/** curl when installed (the realest client at hand), else Bun's fetch; RPCAPD_TEST_NO_CURL=1 forces fetch. */
+const USE_CURL = Bun.which("curl") !== null && process.env.RPCAPD_TEST_NO_CURL !== "1";
+const FETCH = [BUN, join(FIXTURES, "fetch-client.ts")];
+
 /** What the clients did, in order; each entry is one TCP connection. */
 export const CLIENT_RUNS: { name: string; command: (host: string) => string[] }[] = [
 	{
 		name: "keep-alive: several requests on one connection",
-		command: (h) => [
-			"curl",
-			"-sS",
-			...["/small", "/chunked", "/empty", "/notmodified", "/small?again=1", "/nothing-here"].map(
+		command: (h) => {
+			const urls = ["/small", "/chunked", "/empty", "/notmodified", "/small?again=1", "/nothing-here"].map(
 				(p) => `http://${h}:8080${p}`,
-			),
-		],
+			);
+			return USE_CURL ? ["curl", "-sS", ...urls] : [...FETCH, "get", ...urls];
+		},
 	},
-	{ name: "HEAD", command: (h) => ["curl", "-sS", "-I", `http://${h}:8080/small`] },
-	{ name: "large download", command: (h) => ["curl", "-sS", "-o", "/dev/null", `http://${h}:8080/large`] },
+	{
+		name: "HEAD",
+		command: (h) => (USE_CURL ? ["curl", "-sS", "-I"] : [...FETCH, "head"]).concat(`http://${h}:8080/small`),
+	},
+	{
+		name: "large download",
+		command: (h) =>
+			(USE_CURL ? ["curl", "-sS", "-o", "/dev/null"] : [...FETCH, "get"]).concat(`http://${h}:8080/large`),
+	},
 	{
 		name: "POST with a body",
-		command: (h) => ["curl", "-sS", "--data-raw", "p".repeat(20_000), `http://${h}:8080/echo`],
+		command: (h) =>
+			USE_CURL
+				? ["curl", "-sS", "--data-raw", "p".repeat(20_000), `http://${h}:8080/echo`]
+				: [...FETCH, "post", `http://${h}:8080/echo`, "20000"],
 	},
 	{
 		name: "POST with Expect: 100-continue",
-		command: (h) => [
-			"curl",
-			"-sS",
-			"-H",
-			"Expect: 100-continue",
-			"--data-raw",
-			"q".repeat(10_000),
-			`http://${h}:8081/upload`,
-		],
+		command: (h) =>
+			USE_CURL
+				? [
+						"curl",
+						"-sS",
+						"-H",
+						"Expect: 100-continue",
+						"--data-raw",
+						"q".repeat(10_000),
+						`http://${h}:8081/upload`,
+					]
+				: [...FETCH, "post", `http://${h}:8081/upload`, "10000", "expect"],
 	},
 	{
-		name: "HTTP/1.0 body ended by close",
-		command: (h) => ["curl", "-sS", "--http1.0", `http://${h}:8081/close`],
+		name: "body ended by close (HTTP/1.0 response)",
+		command: (h) =>
+			(USE_CURL ? ["curl", "-sS", "--http1.0"] : [...FETCH, "get"]).concat(`http://${h}:8081/close`),
 	},
-	{ name: "IPv6", command: () => ["curl", "-sS", "-g", "http://[::1]:8080/small?v6"] },
+	{
+		name: "IPv6",
+		command: () =>
+			(USE_CURL ? ["curl", "-sS", "-g"] : [...FETCH, "get"]).concat("http://[::1]:8080/small?v6"),
+	},
 	{
 		name: "pipelining",
 		command: (h) => [
@@ -74,12 +95,7 @@ export const CLIENT_RUNS: { name: string; command: (host: string) => string[] }[
 			join(FIXTURES, "pipelining-client.ts"),
 			h,
 			"8080",
-			"/small",
-			"/empty",
-			"/small?2",
-			"/notmodified",
-			"/nothing-here",
-			"/small?last",
+			...["/small", "/empty", "/small?2", "/notmodified", "/nothing-here", "/small?last"],
 		],
 	},
 ];
@@ -114,7 +130,7 @@ export async function captureHttpTraffic(path: string): Promise<void> {
 		tcpdump.kill("SIGINT");
 		await tcpdump.exited;
 		const report = await new Response(stderr[1]).text();
-		console.log(report);
+		if (!/^0 packets dropped by kernel$/m.test(report)) throw new Error(`tcpdump lost packets: ${report}`);
 	} finally {
 		await ns.destroy();
 	}
