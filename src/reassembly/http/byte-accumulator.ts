@@ -1,4 +1,6 @@
-// A bounded byte buffer that grows on demand (allocated on first use): message heads and lines being read.
+// A bounded byte buffer that grows on demand (allocated on first use) within a shared memory budget.
+
+import type { MemoryBudget } from "./memory-budget.ts";
 
 const EMPTY = new Uint8Array(0);
 const CR = 13;
@@ -13,20 +15,20 @@ export class ByteAccumulator {
 		/** Most bytes held. */
 		readonly limit: number,
 		private readonly initialSize: number,
+		private readonly budget: MemoryBudget,
 	) {}
 
 	get bytes(): Uint8Array {
 		return this.#bytes.subarray(0, this.length);
 	}
 
-	/** Appends source[from, to); false (and emptied) when that would pass the limit. */
+	/** Appends source[from, to); false (and emptied) when that would pass the limit or the budget. */
 	append(source: Uint8Array, from: number, to: number): boolean {
 		const needed = this.length + to - from;
-		if (needed > this.limit) {
+		if (needed > this.limit || !this.#reserve(needed)) {
 			this.length = 0;
 			return false;
 		}
-		this.#reserve(needed);
 		this.#bytes.set(source.subarray(from, to), this.length);
 		this.length = needed;
 		return true;
@@ -61,12 +63,20 @@ export class ByteAccumulator {
 		return latin1.decode(this.#bytes.subarray(0, length));
 	}
 
-	#reserve(size: number): void {
-		if (size <= this.#bytes.length) return;
-		const grown = new Uint8Array(
-			Math.min(this.limit, Math.max(size, this.initialSize, this.#bytes.length * 2)),
-		);
+	/** Gives the buffer and its budget back. */
+	release(): void {
+		this.budget.give(this.#bytes.length);
+		this.#bytes = EMPTY;
+		this.length = 0;
+	}
+
+	#reserve(size: number): boolean {
+		if (size <= this.#bytes.length) return true;
+		const capacity = Math.min(this.limit, Math.max(size, this.initialSize, this.#bytes.length * 2));
+		if (!this.budget.take(capacity - this.#bytes.length)) return false;
+		const grown = new Uint8Array(capacity);
 		grown.set(this.#bytes.subarray(0, this.length));
 		this.#bytes = grown;
+		return true;
 	}
 }

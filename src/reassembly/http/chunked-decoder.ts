@@ -1,6 +1,7 @@
 // Incremental decoder of the chunked transfer coding (RFC 9112 §7.1): sizes, data, extensions, trailers.
 
 import { ByteAccumulator } from "./byte-accumulator.ts";
+import type { MemoryBudget } from "./memory-budget.ts";
 
 const SIZE = 0;
 const DATA = 1;
@@ -25,7 +26,15 @@ export class ChunkedDecoder {
 	#state = SIZE;
 	#remaining = 0;
 	#sawLineFeed = false;
-	readonly #line = new ByteAccumulator(MAX_LINE_BYTES, 64);
+	readonly #line: ByteAccumulator;
+
+	constructor(budget: MemoryBudget) {
+		this.#line = new ByteAccumulator(MAX_LINE_BYTES, 64, budget);
+	}
+
+	release(): void {
+		this.#line.release();
+	}
 
 	reset(): void {
 		this.#state = SIZE;

@@ -3,6 +3,7 @@
 import type { Direction, DirectionEnd, FlowInfo, StreamListener } from "../stream-listener.ts";
 import { type ConnectionLimits, HttpConnection } from "./http-connection.ts";
 import { type HttpOutput, type HttpStats, newHttpStats } from "./http-output.ts";
+import { MemoryBudget } from "./memory-budget.ts";
 
 export interface HttpAnalyzerOptions {
 	/** Largest message head accepted (default 64 KiB). */
@@ -11,25 +12,40 @@ export interface HttpAnalyzerOptions {
 	maxHeldBytes?: number;
 	/** Requests waiting for their response per connection (default 1024). */
 	maxPendingRequests?: number;
+	/**
+	 * Bytes held over all connections (heads being read, lines, responses waiting for requests; default
+	 * 64 MiB). Past it a head being read is dropped (sync is lost) and a waiting response stops waiting.
+	 */
+	maxBufferedBytes?: number;
 }
 
 export class HttpAnalyzer implements StreamListener<HttpConnection> {
-	readonly stats: HttpStats = newHttpStats();
+	readonly #stats: HttpStats = newHttpStats();
 	readonly #limits: ConnectionLimits;
+	readonly #budget: MemoryBudget;
 
 	constructor(
 		private readonly output: HttpOutput,
 		options: HttpAnalyzerOptions = {},
 	) {
+		this.#budget = new MemoryBudget(options.maxBufferedBytes ?? 64 * 1024 * 1024);
 		this.#limits = {
+			budget: this.#budget,
 			maxHeadBytes: options.maxHeadBytes ?? 64 * 1024,
 			maxHeldBytes: options.maxHeldBytes ?? 1024 * 1024,
 			maxPendingRequests: options.maxPendingRequests ?? 1024,
 		};
 	}
 
+	/** Counters; bufferedBytes and bufferLimitHits are read from the budget when asked. */
+	get stats(): HttpStats {
+		this.#stats.bufferedBytes = this.#budget.used;
+		this.#stats.bufferLimitHits = this.#budget.refused;
+		return this.#stats;
+	}
+
 	open(flow: FlowInfo): HttpConnection {
-		return new HttpConnection(flow, this.output, this.stats, this.#limits);
+		return new HttpConnection(flow, this.output, this.#stats, this.#limits);
 	}
 
 	data(

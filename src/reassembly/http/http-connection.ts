@@ -167,10 +167,12 @@ export class HttpConnection implements MessageHandler {
 		this.#responses?.resume();
 	}
 
-	/** The flow ended: reports everything still pending, in order. */
+	/** The flow ended: reports everything still pending, in order, and gives the readers' memory back. */
 	close(): void {
 		this.#clientDone = true;
 		this.#responses?.resume(true);
+		this.#requests?.release();
+		this.#responses?.release();
 		const left: Pending[] = [];
 		if (this.#response !== undefined) left.push(this.#response);
 		if (this.#request !== undefined && !left.includes(this.#request)) left.push(this.#request);

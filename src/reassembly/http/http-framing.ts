@@ -7,6 +7,7 @@ import {
 	isChunked,
 	type MessageHead,
 } from "./http-head.ts";
+import type { MemoryBudget } from "./memory-budget.ts";
 
 export type Side = "request" | "response";
 
@@ -54,6 +55,8 @@ export interface ReaderLimits {
 	maxHeadBytes: number;
 	/** Input held while the handler waits before deciding a framing. */
 	maxHeldBytes: number;
+	/** Shared by every reader of an analyzer: heads, lines and held input. */
+	budget: MemoryBudget;
 }
 
 /** RFC 9112 §6.3 rules 4-7 for requests: chunked wins over Content-Length; no length means no body. */

@@ -41,7 +41,7 @@ export class HttpMessageReader {
 	/** A line feed ended the last head or trailer line, so another one ends the section. */
 	#sawLineFeed = false;
 	#remaining = 0;
-	readonly #line = new ByteAccumulator(MAX_LINE_BYTES, 128);
+	readonly #line: ByteAccumulator;
 	#chunked: ChunkedDecoder | undefined;
 	readonly #body = (bytes: Uint8Array): void => this.handler.body(this.side, bytes);
 	readonly #start: MessageStart = { tsSec: 0, tsUsec: 0, offset: 0, ackOffset: -1 };
@@ -58,7 +58,8 @@ export class HttpMessageReader {
 		private readonly handler: MessageHandler,
 		private readonly limits: ReaderLimits,
 	) {
-		this.#head = new ByteAccumulator(limits.maxHeadBytes, 256);
+		this.#head = new ByteAccumulator(limits.maxHeadBytes, 256, limits.budget);
+		this.#line = new ByteAccumulator(MAX_LINE_BYTES, 128, limits.budget);
 	}
 
 	get waiting(): boolean {
@@ -149,6 +150,19 @@ export class HttpMessageReader {
 	/** Stops reading: what follows is not HTTP. */
 	stop(): void {
 		this.#state = S_TUNNEL;
+		this.#dropHeld();
+	}
+
+	/** Gives every buffer back to the budget (the reader may still be used; buffers come back on demand). */
+	release(): void {
+		this.#dropHeld();
+		this.#head.release();
+		this.#line.release();
+		this.#chunked?.release();
+	}
+
+	#dropHeld(): void {
+		this.limits.budget.give(this.#heldBytes);
 		this.#held = [];
 		this.#heldBytes = 0;
 	}
@@ -162,16 +176,20 @@ export class HttpMessageReader {
 		this.#waitingHead = undefined;
 		this.#applyFraming(framing);
 		const held = this.#held;
-		this.#held = [];
-		this.#heldBytes = 0;
+		this.#dropHeld();
 		for (let k = 0; k < held.length; k++) {
 			const input = held[k]!;
 			if (input.kind === "data") this.feed(input.bytes, input.tsSec, input.tsUsec, input.ackOffset);
 			else if (input.kind === "gap") this.gap(input.length, input.tsSec, input.tsUsec);
 			else this.finish(input.clean, input.tsSec, input.tsUsec);
 			if (this.#state === S_WAITING) {
-				this.#held.push(...held.slice(k + 1));
-				for (const rest of held.slice(k + 1)) if (rest.kind === "data") this.#heldBytes += rest.bytes.length;
+				for (const rest of held.slice(k + 1)) this.#held.push(rest);
+				for (const rest of held.slice(k + 1)) {
+					if (rest.kind === "data") {
+						this.#heldBytes += rest.bytes.length;
+						this.limits.budget.force(rest.bytes.length);
+					}
+				}
 				return;
 			}
 		}
@@ -180,7 +198,8 @@ export class HttpMessageReader {
 	#hold(input: HeldInput, size: number): void {
 		this.#held.push(input);
 		this.#heldBytes += size;
-		if (this.#heldBytes > this.limits.maxHeldBytes) this.resume(true);
+		const withinBudget = this.limits.budget.force(size);
+		if (this.#heldBytes > this.limits.maxHeldBytes || !withinBudget) this.resume(true);
 	}
 
 	#readHead(bytes: Uint8Array, i: number): number {
@@ -239,7 +258,7 @@ export class HttpMessageReader {
 				}
 				return;
 			case FRAMING_CHUNKED:
-				this.#chunked ??= new ChunkedDecoder();
+				this.#chunked ??= new ChunkedDecoder(this.limits.budget);
 				this.#chunked.reset();
 				this.#state = S_CHUNKED;
 				return;

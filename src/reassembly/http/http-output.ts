@@ -18,8 +18,19 @@ export interface HttpStats {
 	responsesWithoutRequest: number;
 	/** Times a direction stopped making sense as HTTP (a gap, or bytes that are not HTTP) and was rescanned. */
 	lostSync: number;
+	/** Bytes held now by the readers (see HttpAnalyzerOptions.maxBufferedBytes). */
+	bufferedBytes: number;
+	/** Times the HTTP memory budget refused a buffer. */
+	bufferLimitHits: number;
 }
 
 export function newHttpStats(): HttpStats {
-	return { exchanges: 0, requestsWithoutResponse: 0, responsesWithoutRequest: 0, lostSync: 0 };
+	return {
+		exchanges: 0,
+		requestsWithoutResponse: 0,
+		responsesWithoutRequest: 0,
+		lostSync: 0,
+		bufferedBytes: 0,
+		bufferLimitHits: 0,
+	};
 }

@@ -113,3 +113,38 @@ describe("connection edge cases", () => {
 		expect(exchanges).toEqual([]);
 	});
 });
+
+describe("memory", () => {
+	test("heads being read share one budget; past it they are dropped, and closing gives everything back", () => {
+		const exchanges: HttpExchange[] = [];
+		const analyzer = new HttpAnalyzer({ exchange: (e) => exchanges.push(e) }, { maxBufferedBytes: 4096 });
+		const connections = Array.from({ length: 20 }, (_, id) =>
+			analyzer.open({
+				id,
+				client: CLIENT,
+				server: SERVER,
+				family: 4,
+				midstream: false,
+				startSec: 1,
+				startUsec: 0,
+			}),
+		);
+		// Every connection sends half of a large head, and never the rest.
+		for (const connection of connections) {
+			analyzer.data(
+				connection,
+				0,
+				encode(`GET /${"a".repeat(600)} HTTP/1.1\r\nX: ${"b".repeat(600)}\r\n`),
+				1,
+				0,
+				0,
+			);
+		}
+		expect(analyzer.stats.bufferedBytes).toBeLessThanOrEqual(4096);
+		expect(analyzer.stats.bufferLimitHits).toBeGreaterThan(0);
+		expect(analyzer.stats.lostSync).toBeGreaterThan(0);
+		for (const connection of connections) analyzer.close(connection);
+		expect(analyzer.stats.bufferedBytes).toBe(0);
+		expect(exchanges).toEqual([]);
+	});
+});
