@@ -80,6 +80,7 @@ describe("a real capture (Bun.serve, curl, pipelining client) compared with tsha
 			requestsWithoutResponse: 0,
 			responsesWithoutRequest: 0,
 			lostSync: 0,
+			bufferedBytes: 0,
 		});
 	});
 
