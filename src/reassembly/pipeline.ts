@@ -28,11 +28,11 @@ export interface ReassemblyPipelineOptions extends ReassemblerOptions {
  * Live use (the collector), per capture session:
  *
  *     const http = new ReassemblyPipeline({ httpPath: "exchanges.jsonl", streamsDirectory: "streams" });
- *     onPacket(linktype, tsSec, tsUsec, data) → http.push(linktype, tsSec, tsUsec, data)  // data may be reused after
- *     every second: const now = Date.now(); http.tick(Math.floor(now / 1000), (now % 1000) * 1000)
- *     at the end: http.close()
+ *     for each packet: http.push(linktype, tsSec, tsUsec, data)   // data is only read during the call
+ *     every second:    http.tickLive()                            // timeouts, and exchanges written out
+ *     at the end:      http.close()
  *
- * push() and tick() never throw for packet contents; tcpStats/httpStats are live counters.
+ * push() and the ticks never throw for packet contents; tcpStats/httpStats are live counters.
  */
 export class ReassemblyPipeline {
 	readonly reassembler: TcpReassembler<unknown>;
@@ -41,6 +41,9 @@ export class ReassemblyPipeline {
 	readonly #streamFiles: StreamFiles | undefined;
 	readonly #files: AppendFiles;
 	#closed = false;
+	/** Capture time of the newest packet, and the wall-clock time (ms) it was pushed. */
+	#lastPacketTime = Number.NEGATIVE_INFINITY;
+	#lastPacketWallMs = 0;
 
 	constructor(options: ReassemblyPipelineOptions) {
 		this.#files = new AppendFiles({ maxOpen: options.maxOpenFiles ?? 64 });
@@ -69,13 +72,29 @@ export class ReassemblyPipeline {
 	}
 
 	push(linktype: number, tsSec: number, tsUsec: number, data: Uint8Array): void {
+		const time = tsSec + tsUsec / 1e6;
+		if (time >= this.#lastPacketTime) {
+			this.#lastPacketTime = time;
+			this.#lastPacketWallMs = Date.now();
+		}
 		this.reassembler.push(linktype, tsSec, tsUsec, data);
 	}
 
-	/** Runs the timeouts at this time (live use: from a timer) and writes out finished exchanges. */
+	/** Runs the timeouts at this capture time and writes out finished exchanges. */
 	tick(tsSec: number, tsUsec: number): void {
 		this.reassembler.tick(tsSec, tsUsec);
 		this.#httpFiles?.flush();
+	}
+
+	/**
+	 * tick() for a live feed: capture time moves on from the newest packet's timestamp by the wall-clock
+	 * time since it arrived, so that a sensor clock set differently from ours does not expire flows early.
+	 */
+	tickLive(wallMs: number = Date.now()): void {
+		if (this.#lastPacketTime === Number.NEGATIVE_INFINITY) return;
+		const now = this.#lastPacketTime + Math.max(0, wallMs - this.#lastPacketWallMs) / 1000;
+		const sec = Math.floor(now);
+		this.tick(sec, Math.min(999_999, Math.round((now - sec) * 1e6)));
 	}
 
 	/** Ends every flow, writes everything out and closes the files. */

@@ -88,3 +88,20 @@ describe("ReassemblyPipeline output files", () => {
 		expect(pipeline.httpStats).toBeUndefined();
 	});
 });
+
+describe("live ticks", () => {
+	test("tickLive moves capture time on from the newest packet by the wall-clock time since it came", () => {
+		const c = new Conversation({ address: "10.0.0.1", port: 40000 }, { address: "10.0.0.2", port: 80 })
+			.handshake()
+			.send(0, "x");
+		const pipeline = new ReassemblyPipeline({ idleTimeout: 30 });
+		pipeline.tickLive(); // nothing seen yet: nothing to do
+		for (const p of c.packets) pipeline.push(1, p.tsSec, p.tsUsec, p.data);
+		const arrived = Date.now();
+		pipeline.tickLive(arrived + 10_000);
+		expect(pipeline.tcpStats.flowsExpired).toBe(0);
+		pipeline.tickLive(arrived + 31_000);
+		expect(pipeline.tcpStats.flowsExpired).toBe(1);
+		pipeline.close();
+	});
+});
