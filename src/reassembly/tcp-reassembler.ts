@@ -71,7 +71,6 @@ export class TcpReassembler<State> {
 		const key = flowKey(segment, this.#orientation);
 		const fromFirst = this.#orientation.fromFirst;
 		let flow = this.#flows.get(key) ?? this.#open(key, fromFirst);
-		if (flow.closed) stats.packetsAfterClose++;
 		if (flow.handle(segment, fromFirst, tsSec, tsUsec, this.#now) === SEGMENT_NEW_CONNECTION) {
 			if (!flow.closed) {
 				flow.finish("superseded", tsSec, tsUsec);
@@ -79,11 +78,11 @@ export class TcpReassembler<State> {
 				stats.activeFlows--;
 			}
 			this.#remove(flow);
-			stats.packetsAfterClose -= flow.closed ? 1 : 0;
 			flow = this.#open(key, fromFirst);
 			flow.handle(segment, fromFirst, tsSec, tsUsec, this.#now);
 		}
-		this.#afterSegment(flow);
+		if (flow.closed) stats.packetsAfterClose++;
+		else this.#afterSegment(flow);
 		if (stats.bufferedBytes > stats.peakBufferedBytes) stats.peakBufferedBytes = stats.bufferedBytes;
 		if (this.#now >= this.#nextSweep) this.#sweep();
 	}
@@ -149,21 +148,19 @@ export class TcpReassembler<State> {
 	}
 
 	#afterSegment(flow: TcpFlow<State>): void {
-		if (!flow.closed) {
-			if (flow.closingSince >= 0 && !flow.queuedForClose) {
-				flow.queuedForClose = true;
-				this.#closing.push(flow);
-			}
-			if (flow.hasHole) {
-				if (!flow.listedWithHoles) {
-					flow.listedWithHoles = true;
-					this.#withHoles.push(flow);
-				}
-				this.#limitBuffers(flow);
-			}
-			if (flow.closingSince >= 0 && flow.readyToClose) this.#end(flow, flow.reset ? "reset" : "closed");
-		}
 		this.#idleOrder.touch(flow);
+		if (flow.closingSince >= 0 && !flow.queuedForClose) {
+			flow.queuedForClose = true;
+			this.#closing.push(flow);
+		}
+		if (flow.hasHole) {
+			if (!flow.listedWithHoles) {
+				flow.listedWithHoles = true;
+				this.#withHoles.push(flow);
+			}
+			this.#limitBuffers(flow);
+		}
+		if (flow.closingSince >= 0 && flow.readyToClose) this.#end(flow, flow.reset ? "reset" : "closed");
 	}
 
 	#limitBuffers(flow: TcpFlow<State>): void {

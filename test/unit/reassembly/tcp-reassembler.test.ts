@@ -272,6 +272,20 @@ describe("connection life", () => {
 		expect(stats.packetsAfterClose).toBe(2); // the last ACK of the first connection, and the late FIN
 	});
 
+	test("a SYN with another ISN on an open flow supersedes it", () => {
+		const first = new Conversation(CLIENT, SERVER).handshake().send(0, "unfinished");
+		const second = new Conversation(CLIENT, SERVER, { clientIsn: 777777 })
+			.handshake()
+			.send(0, "fresh")
+			.fin(0)
+			.fin(1);
+		const { listener, stats } = run([...first.packets, ...second.packets]);
+		expect(listener.flows.map((f) => f.closeReason)).toEqual(["superseded", "closed"]);
+		expect(streamText(listener.flows[0]!, 0)).toBe("unfinished");
+		expect(streamText(listener.flows[1]!, 0)).toBe("fresh");
+		expect(stats).toMatchObject({ flowsSuperseded: 1, packetsAfterClose: 0, activeFlows: 0 });
+	});
+
 	test("idle flows expire after idleTimeout and are counted", () => {
 		const a = new Conversation(CLIENT, SERVER).handshake().send(0, "x");
 		const b = new Conversation({ address: "10.0.0.3", port: 40001 }, SERVER).wait(100_000_000).handshake();
