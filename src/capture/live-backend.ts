@@ -58,7 +58,7 @@ export class LiveCaptureBackend implements CaptureBackend {
 				immediate: options.immediate,
 			});
 			if (options.direction !== "inout") handle.setDirection(directions[options.direction]);
-			return new LiveCaptureSource(handle, options.snaplen);
+			return new LiveCaptureSource(handle, options.snaplen, options.bufferSize);
 		} catch (error) {
 			handle?.close();
 			throw asCaptureError(error);

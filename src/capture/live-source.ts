@@ -39,9 +39,12 @@ export class LiveCaptureSource implements CaptureSource {
 	constructor(
 		private readonly handle: PcapHandle,
 		snaplen: number,
+		kernelBufferSize = 0,
 	) {
 		this.linktype = handle.datalink();
-		this.bufferSize = handle.bufferSize();
+		// pcap_bufsize reports libpcap's read buffer (256 KiB with TPACKET_V3), not the ring we asked for. Clients
+		// size their UDP receive buffer from this number, so report the larger one (design.md, packet path notes).
+		this.bufferSize = Math.max(handle.bufferSize(), kernelBufferSize);
 		this.state[DrainField.SNAPLEN] = snaplen;
 		this.buffer = new Uint8Array(Math.max(BATCH_BYTES, 2 * (28 + snaplen)));
 	}

@@ -7,6 +7,7 @@ import { collectCommand } from "./collect-command.ts";
 import { doctorCommand } from "./doctor-command.ts";
 import { listCommand } from "./list-command.ts";
 import { passwdCommand } from "./passwd-command.ts";
+import { reassembleCommand } from "./reassemble-command.ts";
 import { runServe } from "./serve-command.ts";
 import { renderServeHelp } from "./serve-flags.ts";
 
@@ -16,6 +17,7 @@ const subCommands: Record<string, CommandDef<any>> = {
 	doctor: doctorCommand,
 	list: listCommand,
 	passwd: passwdCommand,
+	reassemble: reassembleCommand,
 };
 
 const mainCommand: CommandDef = {
