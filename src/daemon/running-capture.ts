@@ -40,6 +40,7 @@ export class RunningCapture {
 	private clientProgram: BpfProgram;
 	private ended = false;
 	private readonly cleanups: (() => void)[] = [];
+	private droppedAtStats = 0;
 
 	constructor(
 		private readonly options: RunningCaptureOptions,
@@ -116,14 +117,22 @@ export class RunningCapture {
 	}
 
 	/** STATS during the capture: live interface counters, svrcapt = records emitted (npkt of the last PACKET). */
+	/**
+	 * krnldrop also counts what the daemon itself dropped on the data channel (full send queue, send errors): the
+	 * client sees every packet the capture path lost in STATS, not only the kernel's share.
+	 */
 	liveStats(): StatsReply {
 		const s = this.options.source.stats();
 		return {
 			ifRecv: s.recv >>> 0,
 			ifDrop: s.ifdrop >>> 0,
-			krnlDrop: s.drop >>> 0,
+			krnlDrop: (s.drop + this.sendDrops()) >>> 0,
 			svrCapt: this.options.source.counters().emitted >>> 0,
 		};
+	}
+
+	private sendDrops(): number {
+		return this.sender?.counters().packetsDropped ?? 0;
 	}
 
 	/**
@@ -137,6 +146,7 @@ export class RunningCapture {
 		let final: StatsReply = { ifRecv: 0, ifDrop: 0, krnlDrop: 0, svrCapt: 0 };
 		try {
 			final = this.liveStats();
+			this.droppedAtStats = this.sendDrops();
 		} catch {
 			// keep zeros for the interface counters; svrcapt is filled in below
 		}
@@ -156,6 +166,8 @@ export class RunningCapture {
 			);
 			if (closed === "timeout") this.options.log.warn("data channel did not close in time");
 			const c = this.sender.counters();
+			// Drops during the final flush count too.
+			final.krnlDrop = (final.krnlDrop + c.packetsDropped - this.droppedAtStats) >>> 0;
 			if (c.packetsDropped > 0 || c.datagramsDropped > 0) {
 				this.options.log.warn("packets dropped on the data channel", {
 					packets: c.packetsDropped,

@@ -289,6 +289,18 @@ describe("I STATS", () => {
 		expect(h.dataChannels.lastSender!.packets().at(-1)?.npkt).toBe(reply.svrCapt);
 	});
 
+	test("I2: krnldrop also counts packets the daemon dropped on the data channel, live and after ENDCAP", async () => {
+		const h = await capturing();
+		const source = h.backend.lastSource!;
+		source.interfaceStats = { recv: 50, drop: 3, ifdrop: 0 };
+		const sender = h.dataChannels.lastSender! as unknown as { counts: { packetsDropped: number } };
+		sender.counts.packetsDropped = 11;
+		expect((await stats(h)).krnlDrop).toBe(14);
+		await h.send(request.endcap());
+		expectReplies(h, ["ENDCAP_REPLY"]);
+		expect((await stats(h)).krnlDrop).toBe(14);
+	});
+
 	test("I3 after ENDCAP: the final counters of the ended capture, until the next STARTCAP", async () => {
 		const h = await capturing();
 		const source = h.backend.lastSource!;
