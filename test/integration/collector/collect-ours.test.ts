@@ -12,6 +12,8 @@ import { expectFramesInOrder, frameSize } from "./support/frame-check.ts";
 
 const COUNT = 10_000;
 const FILTER = "udp and dst port 9";
+/** Real processes and traffic: more than bun's default 5 s per test. */
+const TEST_TIMEOUT_MS = 60_000;
 let ns: NetNamespace;
 let dir: string;
 
@@ -65,44 +67,52 @@ const cases: Case[] = [
 
 describe("rpcapd collect ← our rpcapd", () => {
 	cases.forEach((c, index) => {
-		test(`${c.name}: ${COUNT} frames at 10 kpps, bytes and order identical; capinfos and tshark read the file`, async () => {
-			const port = 21_000 + index;
-			const frames = udpFrames(COUNT, frameSize, 9, c.seed);
-			const input = join(dir, `in-${index}.pcap`);
-			const output = join(dir, `out-${index}.pcap`);
-			writeFramesPcap(input, frames);
-			const collectArgs = ["-w", output, "--transport", c.transport, "--stats-poll", "1", FILTER];
-			let daemon: ReturnType<typeof startOurDaemon>;
-			let collector: CollectorProcess;
-			if (c.mode === "passive") {
-				daemon = startOurDaemon(ns, c.daemon(port));
-				await Bun.sleep(500);
-				collector = CollectorProcess.start(ns, ["--connect", `rpcap://127.0.0.1:${port}/v1`, ...collectArgs]);
-			} else {
-				collector = CollectorProcess.start(ns, ["--listen", `127.0.0.1:${port}`, ...collectArgs]);
-				await Bun.sleep(300);
-				daemon = startOurDaemon(ns, c.daemon(port));
-			}
-			await collector.capturing();
-			expect(await replay(ns, "v0", input, 10_000)).toBe(COUNT);
-			await collector.waitFor(`${COUNT} packets`, (s) => (s[0]?.packets ?? 0) >= COUNT);
-			const stats = collector.sensors()[0]!;
-			expect(stats.iface).toBe("v1");
-			expect(stats.transport).toBe(c.transport);
-			expect(stats.lost_packets).toBe(0);
-			expect(stats.lost_datagrams).toBe(0);
-			expect(stats.malformed).toBe(0);
-			const { exitCode, stderr } = await collector.stop();
-			expect(exitCode).toBe(0);
-			expect(stderr).toContain(`${COUNT} packets written`);
-			daemon.kill("SIGTERM");
-			await daemon.exited;
-			expectFramesInOrder(readPcapFile(output), frames);
-			expect(await tool(ns, ["capinfos", "-M", "-c", output])).toContain(`${COUNT}`);
-			const lines = (await tool(ns, ["tshark", "-r", output, "-T", "fields", "-e", "frame.len"]))
-				.trim()
-				.split("\n");
-			expect(lines.length).toBe(COUNT);
-		});
+		test(
+			`${c.name}: ${COUNT} frames at 10 kpps, bytes and order identical; capinfos and tshark read the file`,
+			async () => {
+				const port = 21_000 + index;
+				const frames = udpFrames(COUNT, frameSize, 9, c.seed);
+				const input = join(dir, `in-${index}.pcap`);
+				const output = join(dir, `out-${index}.pcap`);
+				writeFramesPcap(input, frames);
+				const collectArgs = ["-w", output, "--transport", c.transport, "--stats-poll", "1", FILTER];
+				let daemon: ReturnType<typeof startOurDaemon>;
+				let collector: CollectorProcess;
+				if (c.mode === "passive") {
+					daemon = startOurDaemon(ns, c.daemon(port));
+					await Bun.sleep(500);
+					collector = CollectorProcess.start(ns, [
+						"--connect",
+						`rpcap://127.0.0.1:${port}/v1`,
+						...collectArgs,
+					]);
+				} else {
+					collector = CollectorProcess.start(ns, ["--listen", `127.0.0.1:${port}`, ...collectArgs]);
+					await Bun.sleep(300);
+					daemon = startOurDaemon(ns, c.daemon(port));
+				}
+				await collector.capturing();
+				expect(await replay(ns, "v0", input, 10_000)).toBe(COUNT);
+				await collector.waitFor(`${COUNT} packets`, (s) => (s[0]?.packets ?? 0) >= COUNT);
+				const stats = collector.sensors()[0]!;
+				expect(stats.iface).toBe("v1");
+				expect(stats.transport).toBe(c.transport);
+				expect(stats.lost_packets).toBe(0);
+				expect(stats.lost_datagrams).toBe(0);
+				expect(stats.malformed).toBe(0);
+				const { exitCode, stderr } = await collector.stop();
+				expect(exitCode).toBe(0);
+				expect(stderr).toContain(`${COUNT} packets written`);
+				daemon.kill("SIGTERM");
+				await daemon.exited;
+				expectFramesInOrder(readPcapFile(output), frames);
+				expect(await tool(ns, ["capinfos", "-M", "-c", output])).toContain(`${COUNT}`);
+				const lines = (await tool(ns, ["tshark", "-r", output, "-T", "fields", "-e", "frame.len"]))
+					.trim()
+					.split("\n");
+				expect(lines.length).toBe(COUNT);
+			},
+			TEST_TIMEOUT_MS,
+		);
 	});
 });

@@ -12,6 +12,8 @@ import { expectFramesInOrder, frameSize } from "./support/frame-check.ts";
 
 const COUNT = 10_000;
 const FILTER = "udp and dst port 9";
+/** Real processes and traffic: more than bun's default 5 s per test. */
+const TEST_TIMEOUT_MS = 60_000;
 let ns: NetNamespace;
 let dir: string;
 
@@ -49,60 +51,68 @@ async function collectAll(collector: CollectorProcess, input: string, transport:
 
 describe("rpcapd collect ← reference rpcapd", () => {
 	for (const [index, transport] of (["tcp", "udp"] as const).entries()) {
-		test(`passive (--connect), ${transport}: ${COUNT} frames at 10 kpps, bytes and order identical`, async () => {
-			const port = 22_000 + index;
-			const frames = udpFrames(COUNT, frameSize, 9, 100_001 + index * COUNT);
-			const input = join(dir, `in-${transport}.pcap`);
-			const output = join(dir, `out-${transport}.pcap`);
+		test(
+			`passive (--connect), ${transport}: ${COUNT} frames at 10 kpps, bytes and order identical`,
+			async () => {
+				const port = 22_000 + index;
+				const frames = udpFrames(COUNT, frameSize, 9, 100_001 + index * COUNT);
+				const input = join(dir, `in-${transport}.pcap`);
+				const output = join(dir, `out-${transport}.pcap`);
+				writeFramesPcap(input, frames);
+				const daemon = startReferenceDaemon(ns, ["-b", "127.0.0.1", "-p", `${port}`]);
+				await Bun.sleep(500);
+				const collector = CollectorProcess.start(ns, [
+					"--connect",
+					`rpcap://127.0.0.1:${port}/v1`,
+					"-w",
+					output,
+					"--transport",
+					transport,
+					"--stats-poll",
+					"1",
+					FILTER,
+				]);
+				await collectAll(collector, input, transport);
+				daemon.kill("SIGTERM");
+				await daemon.exited;
+				await checkOutput(output, frames);
+			},
+			TEST_TIMEOUT_MS,
+		);
+	}
+
+	test(
+		`active (rpcapd -a), tcp: ${COUNT} frames at 10 kpps, bytes and order identical`,
+		async () => {
+			const port = 22_010;
+			const frames = udpFrames(COUNT, frameSize, 9, 200_001);
+			const input = join(dir, "in-active.pcap");
+			const output = join(dir, "out-active.pcap");
 			writeFramesPcap(input, frames);
-			const daemon = startReferenceDaemon(ns, ["-b", "127.0.0.1", "-p", `${port}`]);
-			await Bun.sleep(500);
+			// The reference retries a failed active connection only every 30 s: the collector listens first.
 			const collector = CollectorProcess.start(ns, [
-				"--connect",
-				`rpcap://127.0.0.1:${port}/v1`,
+				"--listen",
+				`127.0.0.1:${port}`,
+				"--iface",
+				"v1",
 				"-w",
 				output,
-				"--transport",
-				transport,
-				"--stats-poll",
-				"1",
 				FILTER,
 			]);
-			await collectAll(collector, input, transport);
+			await Bun.sleep(300);
+			const daemon = startReferenceDaemon(ns, [
+				"-b",
+				"127.0.0.1",
+				"-p",
+				`${port + 1}`,
+				"-a",
+				`127.0.0.1,${port}`,
+			]);
+			await collectAll(collector, input, "tcp");
 			daemon.kill("SIGTERM");
 			await daemon.exited;
 			await checkOutput(output, frames);
-		});
-	}
-
-	test(`active (rpcapd -a), tcp: ${COUNT} frames at 10 kpps, bytes and order identical`, async () => {
-		const port = 22_010;
-		const frames = udpFrames(COUNT, frameSize, 9, 200_001);
-		const input = join(dir, "in-active.pcap");
-		const output = join(dir, "out-active.pcap");
-		writeFramesPcap(input, frames);
-		// The reference retries a failed active connection only every 30 s: the collector listens first.
-		const collector = CollectorProcess.start(ns, [
-			"--listen",
-			`127.0.0.1:${port}`,
-			"--iface",
-			"v1",
-			"-w",
-			output,
-			FILTER,
-		]);
-		await Bun.sleep(300);
-		const daemon = startReferenceDaemon(ns, [
-			"-b",
-			"127.0.0.1",
-			"-p",
-			`${port + 1}`,
-			"-a",
-			`127.0.0.1,${port}`,
-		]);
-		await collectAll(collector, input, "tcp");
-		daemon.kill("SIGTERM");
-		await daemon.exited;
-		await checkOutput(output, frames);
-	});
+		},
+		TEST_TIMEOUT_MS,
+	);
 });

@@ -24,6 +24,7 @@ export interface SensorLine {
 	malformed: number;
 	foreign_datagrams: number;
 	sensor_svrcapt: number | null;
+	captures: number;
 	error: string | null;
 }
 
@@ -32,13 +33,21 @@ export class CollectorProcess {
 	readonly stderrText: Promise<string>;
 	#listeners: (() => void)[] = [];
 
-	constructor(readonly proc: Subprocess<"pipe" | "ignore", "pipe", "pipe">) {
-		this.stderrText = new Response(proc.stderr).text();
-		void this.#follow(proc.stdout);
+	/** `statsOn`: where the JSON lines are (stderr when the capture itself goes to stdout, `-w -`). */
+	constructor(
+		readonly proc: Subprocess<"pipe" | "ignore", "pipe", "pipe">,
+		statsOn: "stdout" | "stderr" = "stdout",
+	) {
+		if (statsOn === "stdout") {
+			this.stderrText = new Response(proc.stderr).text();
+			void this.#follow(proc.stdout);
+		} else {
+			this.stderrText = this.#follow(proc.stderr);
+		}
 	}
 
 	/** Starts `rpcapd collect ARGS --view json` inside the namespace. */
-	static start(ns: NetNamespace, args: string[]): CollectorProcess {
+	static start(ns: NetNamespace, args: string[], statsOn: "stdout" | "stderr" = "stdout"): CollectorProcess {
 		const proc = ns.spawn([
 			process.execPath,
 			MAIN,
@@ -49,14 +58,18 @@ export class CollectorProcess {
 			"0.2",
 			...args,
 		]);
-		return new CollectorProcess(proc);
+		return new CollectorProcess(proc, statsOn);
 	}
 
-	async #follow(stream: ReadableStream<Uint8Array>): Promise<void> {
+	/** Follows JSON stats lines; resolves with the stream's whole text at its end. */
+	async #follow(stream: ReadableStream<Uint8Array>): Promise<string> {
 		const decoder = new TextDecoder();
+		let all = "";
 		let buffered = "";
 		for await (const chunk of stream) {
-			buffered += decoder.decode(chunk, { stream: true });
+			const text = decoder.decode(chunk, { stream: true });
+			all += text;
+			buffered += text;
 			let newline = buffered.indexOf("\n");
 			while (newline >= 0) {
 				const line = buffered.slice(0, newline);
@@ -68,6 +81,7 @@ export class CollectorProcess {
 			}
 			for (const notify of this.#listeners.splice(0)) notify();
 		}
+		return all;
 	}
 
 	sensors(): SensorLine[] {
