@@ -1,6 +1,7 @@
 // TCP data stream receiver: PACKET messages back to back on the stream, read in place (rpcap-protocol.md §11.3, §18.2).
 
 import {
+	DATA_MSG_TYPE_UDPSTR,
 	effectiveSnaplen,
 	MessageFramer,
 	MessageType,
@@ -35,6 +36,7 @@ export class TcpStreamReceiver implements PacketReceiver {
 	};
 	readonly #snaplen: number;
 	#nextNpkt = 1;
+	#started = false;
 	#failure: ProtocolViolationError | null = null;
 
 	constructor(
@@ -58,6 +60,16 @@ export class TcpStreamReceiver implements PacketReceiver {
 	/** Parses a received chunk; returns false once the stream is unusable (see `failure`). */
 	push(chunk: Uint8Array): boolean {
 		if (this.#failure !== null) return false;
+		if (!this.#started && chunk.length > 0) {
+			this.#started = true;
+			// extrahop-udpstr.md §8.1: the fork's default -t 1472 puts udpstr framing on TCP too (no lengths).
+			if (chunk.length >= 2 && chunk[1] === DATA_MSG_TYPE_UDPSTR) {
+				this.#failure = new ProtocolViolationError(
+					"Sensor sends udpstr framing on its TCP data connection (ExtraHop rpcapd without -t 0): use --transport udpstr",
+				);
+				return false;
+			}
+		}
 		const framer = this.#framer;
 		framer.push(chunk);
 		for (;;) {

@@ -172,3 +172,127 @@ describe("rpcapd collect lifecycle", () => {
 		TEST_TIMEOUT_MS,
 	);
 });
+
+describe("rpcapd collect authentication and TLS", () => {
+	test(
+		"password authentication: accepted with the right password; a wrong one shows the sensor in error",
+		async () => {
+			const users = join(dir, "users");
+			const passwd = spawn([process.execPath, MAIN, "passwd", "--stdin", users, "alice"], {
+				stdin: new TextEncoder().encode("correct horse\n"),
+				stdout: "pipe",
+				stderr: "pipe",
+			});
+			expect(await passwd.exited).toBe(0);
+			const daemon = startOurDaemon(ns, ["-b", "127.0.0.1", "-p", "24042", "--users", users]);
+			await Bun.sleep(500);
+			const wrong = CollectorProcess.start(ns, [
+				"--connect",
+				"rpcap://127.0.0.1:24042/v1",
+				"--auth",
+				"alice:battery staple",
+				"-w",
+				join(dir, "wrong.pcap"),
+				FILTER,
+			]);
+			await wrong.waitFor("auth error", (s) => s[0]?.state === "error");
+			expect(wrong.sensors()[0]!.error).toBe("Authentication failed");
+			await wrong.stop();
+			const right = CollectorProcess.start(ns, [
+				"--connect",
+				"rpcap://127.0.0.1:24042/v1",
+				"--auth",
+				"alice:correct horse",
+				"-w",
+				join(dir, "right.pcap"),
+				FILTER,
+			]);
+			await right.capturing();
+			expect((await right.stop()).exitCode).toBe(0);
+			daemon.kill("SIGTERM");
+			await daemon.exited;
+		},
+		TEST_TIMEOUT_MS,
+	);
+
+	test(
+		"TLS: rpcaps:// verified against a CA (control and data), and active sensors over --tls",
+		async () => {
+			const key = join(dir, "key.pem");
+			const cert = join(dir, "cert.pem");
+			const made = spawnSync(
+				[
+					"openssl",
+					"req",
+					"-x509",
+					"-newkey",
+					"rsa:2048",
+					"-nodes",
+					"-keyout",
+					key,
+					"-out",
+					cert,
+					"-days",
+					"1",
+				].concat(["-subj", "/CN=sensor", "-addext", "subjectAltName=IP:127.0.0.1"]),
+				{ stdout: "ignore", stderr: "pipe" },
+			);
+			expect(made.exitCode).toBe(0);
+			const { path, frames } = framesFile("tls.pcap", 1000, 750_001);
+			const passive = startOurDaemon(ns, [
+				"-n",
+				"-b",
+				"127.0.0.1",
+				"-p",
+				"24052",
+				"--tls",
+				"-K",
+				key,
+				"-X",
+				cert,
+			]);
+			await Bun.sleep(500);
+			const collector = CollectorProcess.start(ns, [
+				"--connect",
+				"rpcaps://127.0.0.1:24052/v1",
+				"--ca",
+				cert,
+				"--listen",
+				"127.0.0.1:24053",
+				"--tls",
+				"--iface",
+				"v1",
+				"--format",
+				"pcapng",
+				"-w",
+				join(dir, "tls.pcapng"),
+				FILTER,
+			]);
+			const active = startOurDaemon(ns, [
+				"-n",
+				"-v",
+				"--active",
+				"127.0.0.1:24053",
+				"--tls",
+				"-K",
+				key,
+				"-X",
+				cert,
+			]);
+			await collector.capturing(2);
+			await replay(ns, "v0", path, 10_000);
+			await collector.waitFor(
+				"both sensors",
+				(s) => s.length === 2 && s.every((x) => x.packets === frames.length),
+			);
+			expect((await collector.stop()).exitCode).toBe(0);
+			passive.kill("SIGTERM");
+			active.kill("SIGTERM");
+			await Promise.all([passive.exited, active.exited]);
+			const file = readPcapFile(join(dir, "tls.pcapng"));
+			expectFramesInOrder(file, frames, "127.0.0.1:24052/v1");
+			expectFramesInOrder(file, frames, "127.0.0.1/v1");
+		},
+		TEST_TIMEOUT_MS,
+	);
+});

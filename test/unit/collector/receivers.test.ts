@@ -103,6 +103,16 @@ describe("TcpStreamReceiver", () => {
 		expect(receiver.counters()).toMatchObject({ packets: 3, bytes: 30, lostRecords: 4, malformed: 2 });
 	});
 
+	test("udpstr framing on TCP (the ExtraHop fork's default) is recognised and refused with a hint", () => {
+		const { got, onRecord } = collector();
+		const receiver = new TcpStreamReceiver(1500, onRecord);
+		const packer = new UdpstrPacker();
+		const [datagram] = packer.packRecord(packet(1, 100).subarray(8)).concat(packer.flush());
+		expect(receiver.push(datagram!)).toBe(false);
+		expect(receiver.failure?.message).toContain("use --transport udpstr");
+		expect(got).toEqual([]);
+	});
+
 	test("a message larger than 20 + snaplen breaks the stream; a cut message at the end is counted", () => {
 		const { onRecord } = collector();
 		const receiver = new TcpStreamReceiver(100, onRecord);
