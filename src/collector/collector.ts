@@ -120,7 +120,7 @@ export class Collector {
 			connecting: () => {
 				row.state = "connecting";
 			},
-			dial: () => dialControl(target.host, target.port, tls),
+			dial: (signal) => dialControl(target.host, target.port, tls, signal),
 			dialFailed: (error) => {
 				row.state = row.captures > 0 ? "down" : "error";
 				if (row.lastError !== error.message) log.warn("cannot reach the sensor", { reason: error.message });

@@ -27,6 +27,7 @@ export function dialControl(
 	host: string,
 	port: number,
 	tls: TlsClientSettings | null,
+	signal?: AbortSignal,
 	timeoutMs = CONTROL_CONNECT_TIMEOUT_MS,
 ): Promise<ControlTransport> {
 	const target = formatHostPort(host, port);
@@ -34,8 +35,11 @@ export function dialControl(
 	const ready = tls === null ? "connect" : "secureConnect";
 	return new Promise((resolve, reject) => {
 		const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+		const onAbort = () => fail(new Error("cancelled"));
+		signal?.addEventListener("abort", onAbort, { once: true });
 		function fail(error: Error): void {
 			clearTimeout(timer);
+			signal?.removeEventListener("abort", onAbort);
 			socket.off(ready, onReady);
 			socket.on("error", () => {});
 			socket.destroy();
@@ -45,11 +49,13 @@ export function dialControl(
 		}
 		function onReady(): void {
 			clearTimeout(timer);
+			signal?.removeEventListener("abort", onAbort);
 			socket.off("error", fail);
 			tuneControlSocket(socket);
 			resolve(socketTransport(socket, tls !== null));
 		}
 		socket.once(ready, onReady);
 		socket.once("error", fail);
+		if (signal?.aborted) onAbort();
 	});
 }

@@ -7,7 +7,8 @@ export const RECONNECT_FIRST_MS = 1000;
 export const RECONNECT_CAP_MS = 30_000;
 
 export interface ConnectorHooks {
-	dial(): Promise<ControlTransport>;
+	/** Dials the sensor; `signal` aborts when the connector stops. */
+	dial(signal: AbortSignal): Promise<ControlTransport>;
 	/** Runs one session over the transport; resolves true when it reached capturing (the backoff resets). */
 	runSession(transport: ControlTransport): Promise<boolean>;
 	/** The dial failed. */
@@ -19,6 +20,7 @@ export interface ConnectorHooks {
 
 export class PassiveConnector {
 	#stopped = false;
+	readonly #abort = new AbortController();
 	#wake: (() => void) | null = null;
 	#loop: Promise<void> | null = null;
 
@@ -31,6 +33,7 @@ export class PassiveConnector {
 	/** Stops retrying; the running session is stopped by its owner. Resolves when the loop has ended. */
 	async stop(): Promise<void> {
 		this.#stopped = true;
+		this.#abort.abort();
 		this.#wake?.();
 		await this.#loop;
 	}
@@ -41,14 +44,14 @@ export class PassiveConnector {
 			this.hooks.connecting();
 			let captured = false;
 			try {
-				const transport = await this.hooks.dial();
+				const transport = await this.hooks.dial(this.#abort.signal);
 				if (this.#stopped) {
 					transport.close();
 					break;
 				}
 				captured = await this.hooks.runSession(transport);
 			} catch (error) {
-				this.hooks.dialFailed(error as Error);
+				if (!this.#stopped) this.hooks.dialFailed(error as Error);
 			}
 			if (this.#stopped) break;
 			if (captured) delay = RECONNECT_FIRST_MS;

@@ -47,6 +47,28 @@ describe("PassiveConnector", () => {
 		);
 	});
 
+	test("stop aborts a dial in progress", async () => {
+		let aborted = false;
+		const connector = new PassiveConnector({
+			connecting: () => {},
+			dial: (signal) =>
+				new Promise((_, reject) => {
+					signal.addEventListener("abort", () => {
+						aborted = true;
+						reject(new Error("cancelled"));
+					});
+				}),
+			runSession: async () => false,
+			dialFailed: () => {
+				throw new Error("a cancelled dial is not a failure");
+			},
+		});
+		connector.start();
+		await Bun.sleep(5);
+		await connector.stop();
+		expect(aborted).toBe(true);
+	});
+
 	test("stop ends the wait between attempts at once", async () => {
 		const connector = new PassiveConnector({
 			connecting: () => {},
