@@ -1,5 +1,6 @@
 // Rotating capture files like tcpdump: -C (size), -G (seconds), -W (ring of files, or a file limit with -G).
 
+import { unlinkSync } from "node:fs";
 import { counterWidth, rotatedFileName } from "./rotation-names.ts";
 import { type Sink, type SinkStats, type StreamInfo, streamKey } from "./sink.ts";
 
@@ -24,6 +25,14 @@ export interface RotatableSink extends Sink {
 }
 
 const REOPEN_DELAY_MS = 1000;
+
+function removeFile(path: string): void {
+	try {
+		unlinkSync(path);
+	} catch {
+		// Already gone: nothing to protect.
+	}
+}
 
 export class RotatingSink implements Sink {
 	readonly #streams: StreamInfo[] = [];
@@ -161,6 +170,9 @@ export class RotatingSink implements Sink {
 		const time = this.options.intervalSeconds === undefined ? null : new Date(this.#now());
 		const path = rotatedFileName(this.template, this.#counter, this.#width, time);
 		this.#openedAt = this.#now();
+		// A ring (or -G without % in the name) reuses a name whose previous file may still be writing its tail:
+		// unlink it, so those late writes land in the old inode instead of inside the new file.
+		if (this.#closing.some((old) => old.fileOf(0) === path)) removeFile(path);
 		const sink = this.openSink(path);
 		try {
 			this.#innerIds = this.#streams.map((info) => sink.addStream(info));
