@@ -101,26 +101,30 @@ export class TcpStreamReceiver implements PacketReceiver {
 			counters.malformed++;
 			return;
 		}
-		const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
-		const caplen = view.getUint32(PKTHDR_CAPLEN_OFFSET);
+		const caplen = u32(payload, PKTHDR_CAPLEN_OFFSET);
 		// The CVE-2026-18238 bound: caplen must fit in plen − 20.
 		if (caplen > payload.length - PKTHDR_LENGTH || caplen > this.#snaplen) {
 			counters.malformed++;
 			return;
 		}
-		const npkt = view.getUint32(PKTHDR_NPKT_OFFSET);
+		const npkt = u32(payload, PKTHDR_NPKT_OFFSET);
 		const gap = (npkt - this.#nextNpkt) >>> 0;
 		if (gap !== 0 && gap < HALF_RANGE) counters.lostRecords += gap;
 		this.#nextNpkt = (npkt + 1) >>> 0;
 		counters.packets++;
 		counters.bytes += caplen;
 		this.onRecord(
-			view.getUint32(PKTHDR_TS_SEC_OFFSET),
-			view.getUint32(PKTHDR_TS_USEC_OFFSET),
+			u32(payload, PKTHDR_TS_SEC_OFFSET),
+			u32(payload, PKTHDR_TS_USEC_OFFSET),
 			caplen,
-			view.getUint32(PKTHDR_LEN_OFFSET),
+			u32(payload, PKTHDR_LEN_OFFSET),
 			npkt,
 			payload.subarray(PKTHDR_LENGTH, PKTHDR_LENGTH + caplen),
 		);
 	}
+}
+
+/** Big-endian u32 without a DataView per packet. */
+function u32(bytes: Uint8Array, at: number): number {
+	return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
