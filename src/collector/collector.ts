@@ -9,6 +9,7 @@ import { SensorSession } from "./session/sensor-session.ts";
 import type { SessionMode, SessionSettings } from "./session/session-types.ts";
 import { SessionBinding } from "./session-binding.ts";
 import type { Sink } from "./sink/sink.ts";
+import { ActiveBackoff } from "./sources/active-backoff.ts";
 import { ActiveListener } from "./sources/active-listener.ts";
 import { dialControl } from "./sources/dial-control.ts";
 import { PassiveConnector } from "./sources/passive-connector.ts";
@@ -44,6 +45,9 @@ export class Collector {
 	readonly #sessions = new Set<SensorSession>();
 	readonly #connectors: PassiveConnector[] = [];
 	#listener: ActiveListener | null = null;
+	readonly #activeBackoff = new ActiveBackoff();
+	/** Active connections held idle by the backoff. */
+	readonly #held = new Set<ControlTransport>();
 	#flushTimer: ReturnType<typeof setInterval> | null = null;
 	#stopping = false;
 
@@ -77,6 +81,7 @@ export class Collector {
 		if (this.#stopping) return;
 		this.#stopping = true;
 		this.#listener?.close();
+		for (const transport of this.#held) transport.close();
 		if (this.#flushTimer !== null) clearInterval(this.#flushTimer);
 		const connectors = this.#connectors.map((connector) => connector.stop());
 		await Promise.all([...this.#sessions].map((session) => session.stop()));
@@ -97,6 +102,27 @@ export class Collector {
 			transport.close();
 			return;
 		}
+		const hold = this.#activeBackoff.holdFor(transport.remoteAddress);
+		if (hold === 0) {
+			this.#startActive(transport);
+			return;
+		}
+		this.config.log.debug("holding a failing active sensor", { sensor: transport.remoteAddress, ms: hold });
+		const timer = setTimeout(() => {
+			this.#held.delete(transport);
+			this.#startActive(transport);
+		}, hold);
+		this.#held.add(transport);
+		transport.setHandlers({
+			data() {},
+			end: () => {
+				clearTimeout(timer);
+				this.#held.delete(transport);
+			},
+		});
+	}
+
+	#startActive(transport: ControlTransport): void {
 		const binding = new SessionBinding(
 			this.registry,
 			this.config.sink,
@@ -105,7 +131,12 @@ export class Collector {
 			this.config.session.transport,
 			null,
 		);
-		void this.#runSession(transport, binding, this.#settings("active", null, transport.secure));
+		void this.#runSession(transport, binding, this.#settings("active", null, transport.secure)).then(
+			(captured) => {
+				if (captured) this.#activeBackoff.succeeded(transport.remoteAddress);
+				else this.#activeBackoff.failed(transport.remoteAddress);
+			},
+		);
 	}
 
 	#startConnector(target: SensorTarget): void {

@@ -24,6 +24,7 @@ export * from "./sink/rotation-names.ts";
 export * from "./sink/sink.ts";
 export * from "./sink/sink-factory.ts";
 export * from "./sink/split-sink.ts";
+export * from "./sources/active-backoff.ts";
 export * from "./sources/active-listener.ts";
 export * from "./sources/dial-control.ts";
 export * from "./sources/passive-connector.ts";

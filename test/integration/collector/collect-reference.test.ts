@@ -116,3 +116,34 @@ describe("rpcapd collect ← reference rpcapd", () => {
 		TEST_TIMEOUT_MS,
 	);
 });
+
+describe("rpcapd collect paces a failing reference sensor", () => {
+	test(
+		"rejected auth: the reference reconnects at once, the collector holds each new connection (1 s, 2 s, …)",
+		async () => {
+			const collector = CollectorProcess.start(ns, [
+				"--listen",
+				"127.0.0.1:22020",
+				"--auth",
+				"nobody:wrong",
+				"-w",
+				join(dir, "never.pcap"),
+				FILTER,
+			]);
+			await Bun.sleep(300);
+			const daemon = startReferenceDaemon(ns, ["-b", "127.0.0.1", "-p", "22021", "-a", "127.0.0.1,22020"]);
+			await collector.waitFor("auth error", (s) => s[0]?.state === "error");
+			await Bun.sleep(3500);
+			const { exitCode, stderr } = await collector.stop();
+			daemon.kill("SIGTERM");
+			await daemon.exited;
+			expect(exitCode).toBe(0);
+			expect(collector.sensors()[0]!.error).toMatch(/Authentication failed/);
+			// Without pacing this is hundreds of connections; with it, at 0, 1, 3 (and maybe 7) s.
+			const sessions = stderr.split("\n").filter((line) => line.includes("sensor connected")).length;
+			expect(sessions).toBeGreaterThanOrEqual(2);
+			expect(sessions).toBeLessThanOrEqual(4);
+		},
+		TEST_TIMEOUT_MS,
+	);
+});
