@@ -2,7 +2,7 @@
 
 import type { NetNamespace } from "../../test/integration/harness/namespace.ts";
 import type { BenchDaemon } from "./daemons.ts";
-import { sampleRss, treeCpuSeconds } from "./measure.ts";
+import { CpuMeter, sampleRss } from "./measure.ts";
 import { sendFrames } from "./traffic.ts";
 
 const PROBE = process.env.RPCAP_PROBE ?? "/opt/rpcap-ref/bin/rpcap-probe";
@@ -73,13 +73,13 @@ export async function runForwarding(
 		await waitFor(() => countLines(daemon.log(), "capture started") > connectionsBefore, 10_000);
 	else await Bun.sleep(400);
 	const rss = sampleRss(daemon.pid);
-	const cpuBefore = treeCpuSeconds(daemon.pid);
+	const cpu = new CpuMeter(daemon.pid);
 	const started = performance.now();
 	const injected = await sendFrames(ns, trafgenConfig, c.packets, c.pps);
 	await probe.exited;
 	const elapsedMs = performance.now() - started;
-	await Bun.sleep(200); // the reference's per-connection child is reaped by then, its time in cutime/cstime
-	const cpuSeconds = treeCpuSeconds(daemon.pid) - cpuBefore;
+	await Bun.sleep(200); // the connection's teardown belongs to the run too
+	const cpuSeconds = cpu.stop();
 	const peakRssKb = rss.stop();
 	const values = Object.fromEntries(
 		(await output).split("\n").flatMap((line) => {

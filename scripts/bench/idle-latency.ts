@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import type { NetNamespace } from "../../test/integration/harness/namespace.ts";
 import type { BenchDaemon } from "./daemons.ts";
-import { treeCpuSeconds } from "./measure.ts";
+import { CpuMeter } from "./measure.ts";
 import { sendFrames } from "./traffic.ts";
 
 export interface IdleLatencyResult {
@@ -32,9 +32,9 @@ export async function measureIdleAndLatency(
 		ready += new TextDecoder().decode(value);
 	}
 	await Bun.sleep(1000);
-	const before = treeCpuSeconds(daemon.pid);
+	const cpu = new CpuMeter(daemon.pid, 200);
 	await Bun.sleep(IDLE_SECONDS * 1000);
-	const idleCpuPercent = ((treeCpuSeconds(daemon.pid) - before) / IDLE_SECONDS) * 100;
+	const idleCpuPercent = (cpu.stop() / IDLE_SECONDS) * 100;
 	await sendFrames(ns, trafgenConfig, 5000, 1000);
 	await client.exited;
 	const latency = JSON.parse((await output).trim().split("\n").at(-1) ?? "{}");

@@ -1,37 +1,11 @@
-// CPU and memory of a daemon process tree from /proc: utime+stime of the process and of its reaped children, and sampled RSS.
+// CPU and memory of a daemon process tree from /proc: per-thread schedstat nanoseconds, and sampled RSS.
 
-import { existsSync, readFileSync } from "node:fs";
-
-const TICKS_PER_SECOND = 100;
-
-/** CPU seconds used so far by `pid`, its threads, and the children it has reaped (the reference forks per connection). */
-export function cpuSeconds(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-	// fields[11..14] are utime, stime, cutime, cstime (stat fields 14–17).
-	const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-	return ticks / TICKS_PER_SECOND;
-}
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 function children(pid: number): number[] {
 	const path = `/proc/${pid}/task/${pid}/children`;
 	if (!existsSync(path)) return [];
 	return readFileSync(path, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
-}
-
-/** Live CPU of the whole tree (children that have not exited yet included). */
-export function treeCpuSeconds(pid: number): number {
-	let total = cpuSeconds(pid);
-	for (const child of children(pid)) {
-		try {
-			const stat = readFileSync(`/proc/${child}/stat`, "utf8");
-			const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			total += (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND;
-		} catch {
-			// exited meanwhile: its time is in the parent's cutime/cstime once reaped
-		}
-	}
-	return total;
 }
 
 function rssKb(pid: number): number {
@@ -40,6 +14,59 @@ function rssKb(pid: number): number {
 		return match ? Number(match[1]) : 0;
 	} catch {
 		return 0;
+	}
+}
+
+/**
+ * Nanosecond CPU time of a process tree from /proc/PID/task/TID/schedstat, sampled often enough that threads and
+ * forked children that exit (the reference forks per connection) are counted up to their last moments; /proc's
+ * utime/stime ticks (10 ms) are too coarse for short runs.
+ */
+export class CpuMeter {
+	private readonly seen = new Map<string, number>();
+	private readonly timer: ReturnType<typeof setInterval>;
+	private readonly baseline: number;
+
+	constructor(
+		private readonly pid: number,
+		everyMs = 20,
+	) {
+		this.sample();
+		this.baseline = this.total();
+		this.timer = setInterval(() => this.sample(), everyMs);
+	}
+
+	private sample(): void {
+		for (const p of [this.pid, ...children(this.pid)]) {
+			let tasks: string[];
+			try {
+				tasks = readdirSync(`/proc/${p}/task`);
+			} catch {
+				continue;
+			}
+			for (const tid of tasks) {
+				try {
+					const ns = Number(readFileSync(`/proc/${p}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+					const key = `${p}/${tid}`;
+					if (ns > (this.seen.get(key) ?? -1)) this.seen.set(key, ns);
+				} catch {
+					// the thread ended between listing and reading; its last sample stays
+				}
+			}
+		}
+	}
+
+	private total(): number {
+		let sum = 0;
+		for (const ns of this.seen.values()) sum += ns;
+		return sum;
+	}
+
+	/** CPU seconds used by the tree since the meter started. */
+	stop(): number {
+		clearInterval(this.timer);
+		this.sample();
+		return (this.total() - this.baseline) / 1e9;
 	}
 }
 

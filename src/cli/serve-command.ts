@@ -2,6 +2,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { createSecureContext, type SecureContext } from "node:tls";
+import { drainHelperError, loadDrainHelper } from "../../ffi/batch-drain.ts";
 import { loadLibpcap } from "../../ffi/libpcap.ts";
 import { LibraryNotFoundError } from "../../ffi/library-path.ts";
 import { LiveCaptureBackend } from "../capture/live-backend.ts";
@@ -105,6 +106,9 @@ export async function runServe(argv: string[]): Promise<number> {
 	for (const w of [...parsed.warnings, ...configWarnings]) log.warn(w);
 	try {
 		loadLibpcap();
+		// Compile the batch-drain helper now, not inside the first capture (it takes ~20 ms).
+		if (!loadDrainHelper())
+			log.warn(`batch capture helper unavailable, using pcap_next_ex: ${drainHelperError()}`);
 	} catch (error) {
 		if (error instanceof LibraryNotFoundError) {
 			log.error(error.message);
