@@ -1,5 +1,7 @@
 // Builds the sink the command line asks for: format, stdout, --split and tcpdump-style rotation.
 
+import { accessSync, constants } from "node:fs";
+import { dirname } from "node:path";
 import { CollectorOptionError } from "../errors.ts";
 import { type ByteOutput, openFileOutput, standardOutput } from "./byte-output.ts";
 import type { FormatSink, FormatSinkOptions } from "./format-sink.ts";
@@ -33,6 +35,7 @@ export function validateSinkOptions(options: SinkOptions): void {
 	if (options.path === "-" && (options.split || isRotating(rotation))) {
 		throw new CollectorOptionError("Standard output (-w -) cannot be split or rotated");
 	}
+	checkDirectory(options.path);
 	if (rotation.maxFiles !== undefined && !isRotating(rotation)) {
 		throw new CollectorOptionError("-W needs -C or -G");
 	}
@@ -45,6 +48,20 @@ export function validateSinkOptions(options: SinkOptions): void {
 	positive(rotation.intervalSeconds, "-G");
 	if (rotation.maxFiles !== undefined && !(Number.isInteger(rotation.maxFiles) && rotation.maxFiles > 0)) {
 		throw new CollectorOptionError(`-W must be a positive integer, got ${rotation.maxFiles}`);
+	}
+}
+
+/** Files are created when their first sensor arrives: say now, not then, that their directory is unusable. */
+function checkDirectory(path: string): void {
+	if (path === "-") return;
+	const directory = dirname(path);
+	if (/[{%]/.test(directory)) return;
+	try {
+		accessSync(directory, constants.W_OK);
+	} catch (error) {
+		throw new CollectorOptionError(
+			`Cannot write capture files in "${directory}": ${(error as Error).message}`,
+		);
 	}
 }
 

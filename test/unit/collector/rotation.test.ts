@@ -123,14 +123,20 @@ describe("RotatingSink", () => {
 		expect(sink.stats()).toMatchObject({ packetsWritten: 3, packetsDropped: 2 });
 	});
 
+	test("an output directory that is not writable is an option error at startup", () => {
+		expect(() =>
+			createSink({ path: join(dir, "missing/x.pcap"), format: "pcap", split: false, rotation: {} }),
+		).toThrow(/^Cannot write capture files in ".*missing": /);
+	});
+
 	test("a file that cannot be created: the session's stream fails to register, with the OS reason", () => {
 		const sink = createSink({
-			path: join(dir, "missing/dir/x.pcap"),
+			path: join(dir, "{sensor}/x.pcap"),
 			format: "pcap",
 			split: false,
 			rotation: { maxFileBytes: 1000 },
 		});
-		expect(() => sink.addStream(stream)).toThrow(/Cannot create ".*missing\/dir\/x.pcap"/);
+		expect(() => sink.addStream(stream)).toThrow(/Cannot create ".*\{sensor\}\/x.pcap"/);
 	});
 });
 
