@@ -18,9 +18,9 @@ import {
 import { basename, dirname, join, resolve } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { defineCommand } from "citty";
-import { escapeForLog } from "../daemon/auth/log-escape.ts";
 import { parseUsersFile } from "../daemon/auth/users-file.ts";
 import { assertValidUsername, editUsersFile, type UsersFileEdit } from "../daemon/auth/users-file-edit.ts";
+import { escapeForLog } from "../observe/log-escape.ts";
 
 /** A failure of the passwd command, reported as one line. */
 export class PasswdCommandError extends Error {

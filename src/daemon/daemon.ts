@@ -164,7 +164,7 @@ export class Daemon {
 	async stop(): Promise<void> {
 		if (this.stopping) return;
 		this.stopping = true;
-		await this.listener?.stop();
+		this.listener?.stop();
 		await Promise.all([...this.sessions].map((s) => s.shutdown()));
 	}
 }

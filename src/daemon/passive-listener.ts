@@ -81,9 +81,12 @@ export class PassiveListener {
 		});
 	}
 
-	/** Stops accepting; existing connections are the daemon's to end. */
-	async stop(): Promise<void> {
-		await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+	/**
+	 * Stops accepting. Existing connections are the daemon's to end: server.close()'s callback waits for them all,
+	 * so it is not awaited here (a capturing client would otherwise hold the shutdown forever).
+	 */
+	stop(): void {
+		for (const server of this.servers) server.close();
 		this.servers.length = 0;
 	}
 }

@@ -1,6 +1,6 @@
 // One RPCAP control connection as a state machine: version rules, the auth loop, request dispatch in order, timeouts and teardown (rpcap-protocol.md §2, §4, §15).
 
-import { escapeControl } from "../observe/logger.ts";
+import { escapeForLog } from "../observe/log-escape.ts";
 import {
 	type AuthRequest,
 	decodeAuthRequest,
@@ -151,7 +151,7 @@ export class Session {
 		if (type === MessageType.AUTH_REQ) return this.authenticate(payload);
 		if (type === MessageType.CLOSE) return this.end({ reason: "close-received" });
 		if (type === MessageType.ERROR) {
-			const text = escapeControl(decodeErrorMessage(payload));
+			const text = escapeForLog(decodeErrorMessage(payload), 255);
 			this.deps.log.warn(`error from client before authentication: ${text}`, { code: header.value });
 			return this.end({ reason: "rejected-by-peer", text });
 		}
@@ -185,7 +185,7 @@ export class Session {
 		const decision = this.deps.authenticator ? await this.deps.authenticator.authenticate(request) : null;
 		if (this.ended) return;
 		if (decision?.result === "accepted") {
-			this.deps.log.info("password authentication accepted", { user: escapeControl(decision.username) });
+			this.deps.log.info("password authentication accepted", { user: escapeForLog(decision.username) });
 			return this.authSucceeded();
 		}
 		this.sendError(ErrorCode.AUTH_FAILED, "Authentication failed");
@@ -257,7 +257,7 @@ export class Session {
 				case MessageType.CLOSE:
 					return await this.end({ reason: "close-received" });
 				case MessageType.ERROR: {
-					const text = escapeControl(decodeErrorMessage(payload));
+					const text = escapeForLog(decodeErrorMessage(payload), 255);
 					this.deps.log.warn(`error from client: ${text}`, { code: header.value });
 					return;
 				}

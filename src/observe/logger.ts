@@ -1,5 +1,7 @@
 // Leveled logging as text (rpcapd's own "rpcapd: warning: ..." style) or JSON lines, to stderr or any line sink.
 
+import { escapeControlCharacters } from "./log-escape.ts";
+
 export type LogLevel = "debug" | "info" | "notice" | "warn" | "error";
 export type LogFormat = "text" | "json";
 
@@ -36,17 +38,11 @@ export const stderrSink: LogSink = {
 	},
 };
 
-/** Control characters (also from peers: user names, error texts) are escaped so a log line stays one line. */
-export function escapeControl(text: string): string {
-	// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-	return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
-}
-
 function formatFields(fields: LogFields): string {
 	const parts: string[] = [];
 	for (const [key, value] of Object.entries(fields)) {
 		if (value === undefined) continue;
-		parts.push(`${key}=${typeof value === "string" ? escapeControl(value) : String(value)}`);
+		parts.push(`${key}=${typeof value === "string" ? escapeControlCharacters(value) : String(value)}`);
 	}
 	return parts.length > 0 ? ` (${parts.join(" ")})` : "";
 }
@@ -68,7 +64,7 @@ export function createLogger(options: LoggerOptions, baseFields: LogFields = {})
 		if (options.format === "json") {
 			sink.write(level, JSON.stringify({ time: clock().toISOString(), level, msg: message, ...all }));
 		} else {
-			sink.write(level, `rpcapd: ${TEXT_TAG[level]}${escapeControl(message)}${formatFields(all)}`);
+			sink.write(level, `rpcapd: ${TEXT_TAG[level]}${escapeControlCharacters(message)}${formatFields(all)}`);
 		}
 	};
 	return {

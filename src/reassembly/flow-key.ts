@@ -1,5 +1,6 @@
 // The direction-independent key of a TCP segment's 5-tuple, and the printable form of its endpoints.
 
+import { formatIpv4, formatIpv6 } from "../protocol/ip-address.ts";
 import type { TcpSegment } from "./tcp-segment.ts";
 
 export interface Endpoint {
@@ -59,28 +60,7 @@ export function destinationEndpoint(segment: TcpSegment): Endpoint {
 }
 
 export function addressText(bytes: Uint8Array, at: number, family: number): string {
-	if (family === 4) return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
-	const groups: number[] = [];
-	for (let i = 0; i < 16; i += 2) groups.push((bytes[at + i]! << 8) | bytes[at + i + 1]!);
-	// RFC 5952 §4.2: the longest run of two or more zero groups becomes "::" (the first such run on a tie).
-	let bestStart = -1;
-	let bestLength = 1;
-	for (let i = 0; i < 8; ) {
-		if (groups[i] !== 0) {
-			i++;
-			continue;
-		}
-		let j = i;
-		while (j < 8 && groups[j] === 0) j++;
-		if (j - i > bestLength) {
-			bestStart = i;
-			bestLength = j - i;
-		}
-		i = j;
-	}
-	const hex = groups.map((g) => g.toString(16));
-	if (bestStart < 0) return hex.join(":");
-	return `${hex.slice(0, bestStart).join(":")}::${hex.slice(bestStart + bestLength).join(":")}`;
+	return family === 4 ? formatIpv4(bytes, at) : formatIpv6(bytes, at);
 }
 
 /** Endpoint text as tools print it: "1.2.3.4:80" or "[::1]:80". */

@@ -8,6 +8,7 @@ import { type Subprocess, spawnSync } from "bun";
 import { replay, writeFramesPcap } from "../integration/harness/inject.ts";
 import { NetNamespace } from "../integration/harness/namespace.ts";
 import { udpFrames } from "../support/frames.ts";
+import { writeSelfSignedCertificate } from "../support/self-signed-certificate.ts";
 import { expectSameFrames } from "./harness/capture-check.ts";
 import { type RunningDaemon, startOurDaemon } from "./harness/daemon.ts";
 import { PROBE, parseProbe, requireInteropKit } from "./harness/tools.ts";
@@ -22,26 +23,7 @@ beforeAll(() => {
 	ns = NetNamespace.create();
 	dir = mkdtempSync(join(tmpdir(), "rpcapd-active-"));
 	writeFramesPcap(join(dir, "frames.pcap"), frames);
-	const openssl = spawnSync(
-		[
-			"openssl",
-			"req",
-			"-x509",
-			"-newkey",
-			"rsa:2048",
-			"-nodes",
-			"-days",
-			"1",
-			"-subj",
-			"/CN=localhost",
-			"-keyout",
-			join(dir, "key.pem"),
-			"-out",
-			join(dir, "cert.pem"),
-		],
-		{ stderr: "pipe" },
-	);
-	expect(openssl.exitCode).toBe(0);
+	writeSelfSignedCertificate(dir);
 });
 
 afterAll(async () => {

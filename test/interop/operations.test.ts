@@ -78,6 +78,32 @@ describe("self-traffic exclusion", () => {
 	}, 60_000);
 });
 
+describe("shutdown", () => {
+	test("SIGTERM during a client's capture: the capture ends cleanly and the daemon exits 0 within seconds", async () => {
+		const daemon = await startOurDaemon(ns, ["-n", "-b", "127.0.0.1", "-p", "2405"]);
+		const probe = runProbe(ns, [
+			"capture",
+			"rpcap://127.0.0.1:2405/lo",
+			"1000000",
+			"30",
+			"--filter",
+			"udp port 9",
+			"--min",
+			"0",
+		]);
+		const deadline = Date.now() + 10_000;
+		while (!daemon.log().includes("capture started") && Date.now() < deadline) await Bun.sleep(20);
+		const started = performance.now();
+		daemon.proc.kill("SIGTERM");
+		expect(await daemon.proc.exited).toBe(0);
+		expect(performance.now() - started).toBeLessThan(6000);
+		expect(daemon.log()).toContain("capture ended");
+		expect(daemon.log()).toContain("rpcapd is closing.");
+		const r = await probe;
+		expect(r.values.stop_reason ?? r.values.error_at).toBeDefined();
+	}, 30_000);
+});
+
 describe("inetd mode", () => {
 	test("--inetd serves the one connection on stdin, then exits 0", async () => {
 		// Stand in for inetd: accept, then hand the socket to `rpcapd --inetd` as its stdin.

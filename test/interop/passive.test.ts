@@ -8,6 +8,7 @@ import { spawnSync } from "bun";
 import { writeFramesPcap } from "../integration/harness/inject.ts";
 import { NetNamespace } from "../integration/harness/namespace.ts";
 import { udpFrame, udpFrames } from "../support/frames.ts";
+import { writeSelfSignedCertificate } from "../support/self-signed-certificate.ts";
 import { expectSameFrames } from "./harness/capture-check.ts";
 import { type RunningDaemon, startOurDaemon } from "./harness/daemon.ts";
 import { captureWhileInjecting, runProbe } from "./harness/probe-run.ts";
@@ -35,26 +36,7 @@ beforeAll(async () => {
 	]) {
 		expect(spawnSync(["ip", "-n", ns.name, ...args]).exitCode).toBe(0);
 	}
-	const openssl = spawnSync(
-		[
-			"openssl",
-			"req",
-			"-x509",
-			"-newkey",
-			"rsa:2048",
-			"-nodes",
-			"-days",
-			"1",
-			"-subj",
-			"/CN=localhost",
-			"-keyout",
-			file("key.pem"),
-			"-out",
-			file("cert.pem"),
-		],
-		{ stderr: "pipe" },
-	);
-	expect(openssl.exitCode).toBe(0);
+	writeSelfSignedCertificate(dir);
 	const passwd = spawnSync([process.execPath, RPCAPD_MAIN, "passwd", file("users"), "alice", "--stdin"], {
 		stdin: new TextEncoder().encode("s3cret-pass\n"),
 		stderr: "pipe",

@@ -1,6 +1,7 @@
 // Password authentication for AUTH_REQ: the Authenticator contract, its two implementations and the factory.
 
 export { SystemAccountsUnsupportedError } from "../../../ffi/system-accounts.ts";
+export { escapeForLog } from "../../observe/log-escape.ts";
 export {
 	type AccountIdentity,
 	type AuthDecision,
@@ -9,7 +10,6 @@ export {
 	REJECTED,
 } from "./authenticator.ts";
 export { type AuthenticatorConfig, createAuthenticator } from "./create-authenticator.ts";
-export { escapeForLog } from "./log-escape.ts";
 export {
 	SystemAccountAuthenticator,
 	type SystemAccountAuthenticatorOptions,

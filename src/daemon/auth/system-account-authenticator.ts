@@ -1,11 +1,11 @@
 // Checks AUTH_REQ passwords against the OS accounts (getpwnam, getspnam, crypt), rejecting every failure identically.
 
 import type { PasswdEntry, ShadowEntry, SystemAccounts } from "../../../ffi/system-accounts.ts";
+import { escapeForLog } from "../../observe/log-escape.ts";
 import type { AuthRequest } from "../../protocol/messages-auth.ts";
 import { type AuthDecision, type Authenticator, type AuthLogger, REJECTED } from "./authenticator.ts";
 import { constantTimeEqual, credentialText, FILLER_PASSWORD } from "./credentials.ts";
 import { classifyStoredHash, FALLBACK_DUMMY_SETTING, isCryptFailure, settingOf } from "./crypt-hash.ts";
-import { escapeForLog } from "./log-escape.ts";
 
 const DAY_MS = 86_400_000;
 

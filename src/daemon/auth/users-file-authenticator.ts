@@ -1,10 +1,10 @@
 // Checks AUTH_REQ passwords against a users file of argon2id hashes; reloadable on SIGHUP; identical rejections.
 
 import { readFileSync, statSync } from "node:fs";
+import { escapeForLog } from "../../observe/log-escape.ts";
 import type { AuthRequest } from "../../protocol/messages-auth.ts";
 import { type AuthDecision, type Authenticator, type AuthLogger, REJECTED } from "./authenticator.ts";
 import { credentialText, FILLER_PASSWORD } from "./credentials.ts";
-import { escapeForLog } from "./log-escape.ts";
 import { argon2idParameters, parseUsersFile, UsersFileError } from "./users-file.ts";
 
 /** Checks a password against a PHC hash; resolves false on mismatch (rejects only on a malformed hash). */

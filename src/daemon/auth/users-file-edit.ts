@@ -1,6 +1,6 @@
 // Pure edits of users-file text for `rpcapd passwd`: set or delete one user, keeping every other line as it was.
 
-import { escapeForLog } from "./log-escape.ts";
+import { escapeForLog } from "../../observe/log-escape.ts";
 import { argon2idParameters, parseUsersFile, splitLines, usernameProblem } from "./users-file.ts";
 
 export type UsersFileChange =

@@ -1,6 +1,6 @@
 // The users file: `username:argon2id-hash` lines with comments and blank lines; parsing and its located errors.
 
-import { escapeForLog } from "./log-escape.ts";
+import { escapeForLog } from "../../observe/log-escape.ts";
 
 export interface UsersFileEntry {
 	readonly username: string;

@@ -19,6 +19,7 @@ import { UdpstrSender } from "../../../src/daemon/data/udpstr-sender.ts";
 import { ClassicUdpReceiver } from "../../../src/protocol/classic-udp-receiver.ts";
 import type { PacketRecordHandler } from "../../../src/protocol/pkthdr.ts";
 import { UdpstrReceiver } from "../../../src/protocol/udpstr-receiver.ts";
+import { writeSelfSignedCertificate } from "../../support/self-signed-certificate.ts";
 import type { PacketRecord } from "./packet-batches.ts";
 
 export interface SenderOptions {
@@ -111,25 +112,7 @@ let tlsMaterial: { context: SecureContext; directory: string } | undefined;
 export function testTlsContext(): SecureContext {
 	if (tlsMaterial !== undefined) return tlsMaterial.context;
 	const directory = mkdtempSync(join(tmpdir(), "rpcapd-data-tls-"));
-	const keyPath = join(directory, "key.pem");
-	const certPath = join(directory, "cert.pem");
-	const result = Bun.spawnSync([
-		"openssl",
-		"req",
-		"-x509",
-		"-newkey",
-		"rsa:2048",
-		"-nodes",
-		"-days",
-		"1",
-		"-subj",
-		"/CN=localhost",
-		"-keyout",
-		keyPath,
-		"-out",
-		certPath,
-	]);
-	if (result.exitCode !== 0) throw new Error(`openssl failed: ${result.stderr.toString()}`);
+	const { key: keyPath, cert: certPath } = writeSelfSignedCertificate(directory);
 	const context = createSecureContext({
 		key: readFileSync(keyPath),
 		cert: readFileSync(certPath),

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn, spawnSync } from "bun";
 import { encodeAuthRequest, encodeEmptyMessage, MessageType } from "../../../src/protocol/index.ts";
+import { writeSelfSignedCertificate } from "../../support/self-signed-certificate.ts";
 import { waitFor } from "../harness/fake-collector.ts";
 
 const MAIN = join(import.meta.dir, "../../../src/cli/main.ts");
@@ -72,26 +73,7 @@ let limited: Awaited<ReturnType<typeof startDaemon>>;
 
 beforeAll(async () => {
 	dir = mkdtempSync(join(tmpdir(), "rpcapd-conn-"));
-	const openssl = spawnSync(
-		[
-			"openssl",
-			"req",
-			"-x509",
-			"-newkey",
-			"rsa:2048",
-			"-nodes",
-			"-days",
-			"1",
-			"-subj",
-			"/CN=localhost",
-			"-keyout",
-			join(dir, "key.pem"),
-			"-out",
-			join(dir, "cert.pem"),
-		],
-		{ stderr: "pipe" },
-	);
-	expect(openssl.exitCode).toBe(0);
+	writeSelfSignedCertificate(dir);
 	[plain, tls, limited] = await Promise.all([
 		startDaemon(["-n"]),
 		startDaemon(["-n", "--tls", "--tls-key", join(dir, "key.pem"), "--tls-cert", join(dir, "cert.pem")]),

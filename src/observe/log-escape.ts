@@ -1,4 +1,4 @@
-// Makes peer-supplied text (user names) safe to put in a log line: no control characters, no line breaks, bounded.
+// Makes text safe to put in a log line: no control or invisible formatting characters, no line breaks; peer-supplied values (user names, error texts) also bounded and quote-safe.
 
 const DEFAULT_MAX_CHARACTERS = 64;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -54,6 +54,20 @@ export function escapeForLog(value: string | Uint8Array, maxCharacters = DEFAULT
 	for (const character of value) {
 		if (count++ === maxCharacters) return `${out}...`;
 		out += escapeCodePoint(character.codePointAt(0) ?? 0);
+	}
+	return out;
+}
+
+/** Only the characters that break or disguise a line are escaped (whole log messages; quotes stay as they are). */
+export function escapeControlCharacters(text: string): string {
+	let out = "";
+	for (const character of text) {
+		const codePoint = character.codePointAt(0) ?? 0;
+		out += needsEscape(codePoint)
+			? codePoint <= 0xff
+				? hexByte(codePoint)
+				: `\\u{${codePoint.toString(16)}}`
+			: character;
 	}
 	return out;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { escapeForLog } from "../../../../src/daemon/auth/log-escape.ts";
+import { escapeControlCharacters, escapeForLog } from "../../../src/observe/log-escape.ts";
 
 /** Anything that could end or disguise a log line. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/;
@@ -50,5 +50,15 @@ describe("escapeForLog", () => {
 			}),
 			{ numRuns: 300 },
 		);
+	});
+});
+
+describe("escapeControlCharacters (whole log lines)", () => {
+	test("escapes line breaks and invisible controls, keeps quotes, backslashes and length", () => {
+		expect(escapeControlCharacters('Cannot open "eth9"\n\u202eevil\\x')).toBe(
+			'Cannot open "eth9"\\x0a\\u{202e}evil\\x',
+		);
+		const long = "a".repeat(500);
+		expect(escapeControlCharacters(long)).toBe(long);
 	});
 });
