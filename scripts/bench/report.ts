@@ -3,6 +3,7 @@
 import type { ForwardingResult } from "./forwarding.ts";
 import type { IdleLatencyResult } from "./idle-latency.ts";
 import { median } from "./measure.ts";
+import type { UdpstrResult } from "./udpstr.ts";
 
 interface CaseSummary {
 	case: string;
@@ -34,6 +35,7 @@ function summarise(rows: ForwardingResult[]): CaseSummary["ours"] {
 export function printReport(
 	results: ForwardingResult[],
 	idle: IdleLatencyResult[],
+	udpstr: UdpstrResult[],
 	meta: { rounds: number; seconds: number },
 ) {
 	const keys = [...new Set(results.map(key))];
@@ -52,6 +54,13 @@ export function printReport(
 			`${`${x.delivered}/${x.injected}`.padStart(15)} ${x.lossPercent.toFixed(1).padStart(6)} ${x.cpuPerMillion.toFixed(2).padStart(11)} ${x.rssMiB.toFixed(0).padStart(8)}`;
 		lines.push(
 			`${s.case.padEnd(26)} | ${side(s.ours)}          | ${side(s.reference)}              | ${s.cpuRatio.toFixed(2).padStart(5)}`,
+		);
+	}
+	lines.push("");
+	for (const size of [...new Set(udpstr.map((u) => u.frameSize))]) {
+		const rows = udpstr.filter((u) => u.frameSize === size);
+		lines.push(
+			`udpstr ${String(size).padStart(4)} B 100 kpps (ours, our collector) | delivered ${median(rows.map((r) => r.delivered))}/${median(rows.map((r) => r.injected))}, lost in transit ${median(rows.map((r) => r.lostInTransit))}, ${median(rows.map((r) => r.cpuPerMillion)).toFixed(2)} CPU s/Mpkt, wire ${median(rows.map((r) => r.wireBytesPerFrame)).toFixed(1)} B/frame = ${median(rows.map((r) => r.floorRatio)).toFixed(3)} × the format's floor (${median(rows.map((r) => r.floorBytesPerFrame)).toFixed(1)})`,
 		);
 	}
 	lines.push("");

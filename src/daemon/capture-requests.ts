@@ -287,7 +287,14 @@ export class CaptureRequests {
 		this.capture = null;
 		this.teardown = capture.end(this.deps.policy).then((final) => {
 			this.finalStats = final;
-			this.deps.log.info("capture ended", { packets: final.svrCapt, kernelDrops: final.krnlDrop });
+			const data = capture.dataCounters();
+			this.deps.log.info("capture ended", {
+				packets: final.svrCapt,
+				drops: final.krnlDrop,
+				...(data
+					? { dataBytes: data.bytesSent, datagrams: data.datagramsSent, sendDrops: data.packetsDropped }
+					: {}),
+			});
 		});
 		return this.teardown;
 	}

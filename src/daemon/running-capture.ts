@@ -3,7 +3,7 @@
 import type { CaptureBackend, CaptureSource, Sampling } from "../capture/source.ts";
 import type { Logger } from "../observe/logger.ts";
 import type { BpfProgram, StatsReply } from "../protocol/index.ts";
-import type { DataFailure, DataSender } from "./data/sender.ts";
+import type { DataFailure, DataSender, DataSenderCounters } from "./data/sender.ts";
 import { composeCaptureFilter, type OwnFlow } from "./self-exclusion.ts";
 import { type Clock, systemClock } from "./session-types.ts";
 
@@ -55,6 +55,11 @@ export class RunningCapture {
 
 	get hasDataChannel(): boolean {
 		return this.sender !== null;
+	}
+
+	/** The data channel's counters (wire bytes, datagrams, drops), for the end-of-capture log line. */
+	dataCounters(): DataSenderCounters | null {
+		return this.sender?.counters() ?? null;
 	}
 
 	/** Installs the client's program plus the exclusion of our own flows known so far. */
