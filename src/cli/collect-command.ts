@@ -14,6 +14,7 @@ import {
 	gapText,
 	type MetricsServer,
 	parseCollectFlags,
+	ReassemblySink,
 	renderPrometheus,
 	StatsReporter,
 	serveMetrics,
@@ -42,7 +43,7 @@ function summaryLines(report: CollectorReport): string[] {
 }
 
 async function start(options: CollectOptions, log: Logger, requestStop: () => void) {
-	const sink = createSink({
+	const files = createSink({
 		...options.sink,
 		rotation: {
 			...options.sink.rotation,
@@ -52,6 +53,7 @@ async function start(options: CollectOptions, log: Logger, requestStop: () => vo
 			},
 		},
 	});
+	const sink = options.reassembly === null ? files : new ReassemblySink(files, options.reassembly);
 	const collector = new Collector({
 		listen: options.listen,
 		targets: options.targets,
@@ -70,7 +72,7 @@ async function start(options: CollectOptions, log: Logger, requestStop: () => vo
 		);
 		log.info("serving metrics", { address: `${options.metrics.host}:${metrics.port}` });
 	}
-	return { collector, metrics };
+	return { collector, metrics, reassembly: sink instanceof ReassemblySink ? sink : null };
 }
 
 /** Runs the collector until SIGTERM/SIGINT, --duration or the -G/-W file limit; returns the exit status. */
@@ -95,7 +97,7 @@ export async function runCollect(argv: readonly string[]): Promise<number> {
 		process.stderr.write(`rpcapd collect: ${(error as Error).message}\n`);
 		return error instanceof CollectorOptionError ? EX_USAGE : 1;
 	}
-	const { collector, metrics } = started;
+	const { collector, metrics, reassembly } = started;
 	const viewStream = options.sink.path === "-" ? process.stderr : process.stdout;
 	const reporter = new StatsReporter(
 		viewMode(options, viewStream),
@@ -121,6 +123,13 @@ export async function runCollect(argv: readonly string[]): Promise<number> {
 	process.off("SIGTERM", onSignal);
 	process.off("SIGINT", onSignal);
 	for (const line of summaryLines(collector.report())) process.stderr.write(`rpcapd collect: ${line}\n`);
+	if (reassembly) {
+		const tcp = reassembly.pipeline.tcpStats;
+		const http = reassembly.pipeline.httpStats;
+		process.stderr.write(
+			`rpcapd collect: reassembly: ${tcp.flowsCreated} TCP flows, ${tcp.gaps} gaps (${tcp.gapBytes} bytes), ${tcp.flowsEvicted} flows evicted${http ? `, ${http.exchanges} HTTP exchanges` : ""}\n`,
+		);
+	}
 	return 0;
 }
 

@@ -6,6 +6,7 @@ import { CaptureFormatError, CaptureReader } from "../formats/index.ts";
 import {
 	DEFAULT_REASSEMBLER_OPTIONS,
 	type HttpStats,
+	parseByteSize as parseByteSizeText,
 	ReassemblyPipeline,
 	type ReassemblyPipelineOptions,
 	type ReassemblyStats,
@@ -74,10 +75,9 @@ function drain(reader: CaptureReader, pipeline: ReassemblyPipeline): void {
 
 /** "1048576", "64k", "16M", "1G" (powers of 1024) to a byte count. */
 export function parseByteSize(name: string, text: string): number {
-	const match = /^(\d+)([kKmMgG]?)[bB]?$/.exec(text.trim());
-	if (match === null) throw new ReassembleCommandError(`Invalid ${name} "${text}": expected bytes, e.g. 64M`);
-	const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase()] ?? 1;
-	return Number(match[1]) * unit;
+	const bytes = parseByteSizeText(text);
+	if (bytes === null) throw new ReassembleCommandError(`Invalid ${name} "${text}": expected bytes, e.g. 64M`);
+	return bytes;
 }
 
 function parseCount(name: string, text: string, allowFraction = false): number {

@@ -19,6 +19,7 @@ export * from "./session-binding.ts";
 export * from "./sink/byte-output.ts";
 export * from "./sink/pcap-sink.ts";
 export * from "./sink/pcapng-sink.ts";
+export * from "./sink/reassembly-sink.ts";
 export * from "./sink/rotating-sink.ts";
 export * from "./sink/rotation-names.ts";
 export * from "./sink/sink.ts";

@@ -17,6 +17,7 @@ export type { HttpOutput, HttpStats } from "./http/http-output.ts";
 export { ReassemblyPipeline, type ReassemblyPipelineOptions } from "./pipeline.ts";
 export {
 	DEFAULT_REASSEMBLER_OPTIONS,
+	parseByteSize,
 	type ReassemblerOptions,
 	type ResolvedReassemblerOptions,
 } from "./reassembler-options.ts";

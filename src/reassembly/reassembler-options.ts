@@ -47,3 +47,11 @@ export function resolveReassemblerOptions(options: ReassemblerOptions = {}): Res
 	resolved.maxFlowBufferBytes = Math.min(resolved.maxFlowBufferBytes, resolved.maxBufferBytes);
 	return resolved;
 }
+
+/** "64M", "512k", "1048576": a byte count with an optional k/M/G (powers of 1024) suffix; null when it is not one. */
+export function parseByteSize(text: string): number | null {
+	const match = /^(\d+)([kKmMgG]?)[bB]?$/.exec(text.trim());
+	if (match === null) return null;
+	const unit = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase()] ?? 1;
+	return Number(match[1]) * unit;
+}

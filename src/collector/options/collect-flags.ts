@@ -157,6 +157,31 @@ export const COLLECT_FLAGS: FlagSpec[] = [
 		description: "Serve the counters in Prometheus text format on /metrics",
 	},
 	{ long: "duration", kind: "value", argument: "SECONDS", description: "Stop after SECONDS" },
+	{
+		long: "http",
+		kind: "value",
+		argument: "FILE",
+		description: "Reassemble TCP and write one JSON line per HTTP exchange (- for stdout)",
+	},
+	{
+		long: "streams",
+		kind: "value",
+		argument: "DIR",
+		description: "Reassemble TCP and write each stream's bytes per direction",
+	},
+	{ long: "bodies", kind: "value", argument: "DIR", description: "With --http: write HTTP bodies as files" },
+	{
+		long: "max-flows",
+		kind: "value",
+		argument: "N",
+		description: "Reassembly: flows tracked at once (default 65536; evictions counted)",
+	},
+	{
+		long: "max-buffer",
+		kind: "value",
+		argument: "BYTES",
+		description: "Reassembly: out-of-order bytes held in all (default 256M)",
+	},
 	{ long: "debug", short: "D", kind: "boolean", description: "Debug logging" },
 	{ long: "log-format", kind: "value", argument: "text|json", description: "Log line format (default text)" },
 ];

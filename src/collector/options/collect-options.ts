@@ -1,6 +1,7 @@
 // From parsed flags to the collector's options: addresses, sensors, sink, session defaults, view, TLS.
 
 import type { AuthRequestInit } from "../../protocol/index.ts";
+import { parseByteSize, type ReassemblyPipelineOptions } from "../../reassembly/index.ts";
 import type { SessionDefaults } from "../collector.ts";
 import type { TlsClientSettings } from "../data/data-channels.ts";
 import { CollectorOptionError } from "../errors.ts";
@@ -18,6 +19,8 @@ export interface HostPort {
 }
 
 export interface CollectOptions {
+	/** Live TCP/HTTP reassembly (--http, --streams, --bodies), or null when not asked for. */
+	reassembly: ReassemblyPipelineOptions | null;
 	listen: HostPort | null;
 	targets: SensorTarget[];
 	sink: SinkOptions;
@@ -119,6 +122,28 @@ function tlsSettings(flags: CollectFlags, readFile: (path: string) => Buffer): T
 	}
 }
 
+function reassemblyOptions(flags: CollectFlags): ReassemblyPipelineOptions | null {
+	const httpPath = text(flags, "http");
+	const streamsDirectory = text(flags, "streams");
+	const bodiesDirectory = text(flags, "bodies");
+	if (httpPath === undefined && streamsDirectory === undefined && bodiesDirectory === undefined) return null;
+	const options: ReassemblyPipelineOptions = {
+		...(httpPath === undefined ? {} : { httpPath }),
+		...(streamsDirectory === undefined ? {} : { streamsDirectory }),
+		...(bodiesDirectory === undefined ? {} : { bodiesDirectory }),
+	};
+	const maxFlows = number(flags, "max-flows", 1, 10_000_000);
+	if (maxFlows !== undefined) options.maxFlows = maxFlows;
+	const maxBuffer = text(flags, "max-buffer");
+	if (maxBuffer !== undefined) {
+		const bytes = parseByteSize(maxBuffer);
+		if (bytes === null)
+			throw new CollectorOptionError(`Invalid --max-buffer value "${maxBuffer}": expected bytes, e.g. 64M`);
+		options.maxBufferBytes = bytes;
+	}
+	return options;
+}
+
 export function buildCollectOptions(flags: CollectFlags, readFile: (path: string) => Buffer): CollectOptions {
 	const targets = ((flags.connect as string[] | undefined) ?? []).map(parseSensorUrl);
 	const listenText = text(flags, "listen");
@@ -137,6 +162,7 @@ export function buildCollectOptions(flags: CollectFlags, readFile: (path: string
 		listen,
 		targets,
 		sink: sinkOptions(flags),
+		reassembly: reassemblyOptions(flags),
 		session: {
 			auth: parseAuth(text(flags, "auth")),
 			preferredIface: text(flags, "iface") ?? null,
