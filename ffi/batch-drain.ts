@@ -43,7 +43,7 @@ type Helper = ReturnType<typeof cc<typeof helperSymbols>>["symbols"];
 let helper: Helper | null | undefined;
 // The compiled library must stay referenced: if it is garbage-collected its code is freed under the running
 // waiter threads and the next drain call (a segfault at a small address).
-let helperLibrary: unknown;
+const retainedLibraries: unknown[] = [];
 let helperError: string | undefined;
 
 /** Compiles drain.c once; returns null (and remembers why) when TinyCC is unavailable on this platform. */
@@ -66,7 +66,7 @@ export function loadDrainHelper(platform: Platform = process.platform as Platfor
 			define: platform === "darwin" ? { RPCAPD_DARWIN: "1" } : {},
 			symbols: helperSymbols,
 		});
-		helperLibrary = lib;
+		retainedLibraries.push(lib);
 		helper = lib.symbols;
 		const libc = loadLibc(platform);
 		const posix = libc.posix;

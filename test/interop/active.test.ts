@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Subprocess, spawnSync } from "bun";
+import type { Subprocess } from "bun";
 import { replay, writeFramesPcap } from "../integration/harness/inject.ts";
 import { NetNamespace } from "../integration/harness/namespace.ts";
 import { udpFrames } from "../support/frames.ts";

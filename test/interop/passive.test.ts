@@ -19,7 +19,6 @@ let ns: NetNamespace;
 let dir: string;
 let plain: RunningDaemon;
 let secure: RunningDaemon;
-let guarded: RunningDaemon;
 
 function file(name: string): string {
 	return join(dir, name);
@@ -65,7 +64,7 @@ beforeAll(async () => {
 		"--tls-cert",
 		file("cert.pem"),
 	]);
-	guarded = await startOurDaemon(ns, ["-n", "-b", "127.0.0.1", "-p", "2202", "--allow", "10.99.99.99"]);
+	await startOurDaemon(ns, ["-n", "-b", "127.0.0.1", "-p", "2202", "--allow", "10.99.99.99"]);
 }, 60_000);
 
 afterAll(async () => {

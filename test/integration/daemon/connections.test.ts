@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Subprocess, spawn, spawnSync } from "bun";
+import { type Subprocess, spawn } from "bun";
 import { encodeAuthRequest, encodeEmptyMessage, MessageType } from "../../../src/protocol/index.ts";
 import { writeSelfSignedCertificate } from "../../support/self-signed-certificate.ts";
 import { waitFor } from "../harness/fake-collector.ts";
