@@ -18,7 +18,7 @@ typecheck: setup
 	$(BIN)/tsc --noEmit -p .
 
 lint: setup
-	$(BIN)/biome check .
+	$(BIN)/biome check --error-on-warnings .
 
 # The whole suite: type-check, lint, then every test (unit, conformance, integration, interop) with one runner,
 # so its own pass/fail counts are the suite's.
