@@ -54,6 +54,17 @@ function integer(value: string | undefined, what: string): number | undefined {
 	return Number(value);
 }
 
+/** `--keepalive IDLE,INTERVAL,COUNT` in seconds. */
+function keepaliveValues(value: string): { idleS: number; intervalS: number; count: number } {
+	const parts = value.split(",").map((p) => p.trim());
+	const numbers = parts.map(Number);
+	if (parts.length !== 3 || numbers.some((n) => !Number.isInteger(n) || n <= 0)) {
+		throw new ConfigValueError(`--keepalive must be IDLE,INTERVAL,COUNT in whole seconds, not "${value}"`);
+	}
+	const [idleS, intervalS, count] = numbers as [number, number, number];
+	return { idleS, intervalS, count };
+}
+
 /** `--ifname` repeated expands every target into one entry per interface (extrahop-udpstr.md §11.2). */
 function expandIfnames(targets: ActiveTarget[], ifnames: string[]): ActiveTarget[] {
 	if (ifnames.length === 0) return targets;
@@ -118,6 +129,7 @@ export function configFromFlags(flags: ParsedFlags, compat: Compat): ConfigInput
 				? {}
 				: { flushMs: integer(text(flags["flush-ms"]), "--flush-ms") }),
 		},
+		...(text(flags.keepalive) === undefined ? {} : { keepalive: keepaliveValues(text(flags.keepalive)!) }),
 		capture: {
 			...(text(flags["buffer-size"]) === undefined
 				? {}

@@ -83,6 +83,12 @@ export const SERVE_FLAGS: readonly FlagDef[] = [
 		description: "Preselected interface for active entries without ifname= (ExtraHop's -i)",
 	},
 	{
+		long: "keepalive",
+		kind: "string",
+		valueHint: "IDLE,INTERVAL,COUNT",
+		description: "TCP keepalive in seconds (default 60,10,6; active control connections use at most 30,6,5)",
+	},
+	{
 		long: "retry-max",
 		kind: "string",
 		valueHint: "SECONDS",

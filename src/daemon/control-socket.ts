@@ -8,7 +8,7 @@ import { socketFd } from "./data/ip-endpoint.ts";
 
 /**
  * Passive connections use the configured keepalive; active ones are tightened so a vanished collector is noticed
- * within about a minute (idle 30 s, 5 probes 6 s apart, and 60 s for unacknowledged data).
+ * within a minute (idle 30 s, 5 probes 6 s apart); unacknowledged data gives up after the same time.
  */
 export function tuneControlSocket(
 	socket: Socket,
@@ -29,12 +29,9 @@ export function tuneControlSocket(
 			: { idleSeconds: k.idleS, intervalSeconds: k.intervalS, count: k.count };
 	try {
 		setTcpKeepalive(fd, keepalive);
-		setTcpUserTimeout(
-			fd,
-			mode === "active"
-				? 60_000
-				: (keepalive.idleSeconds + keepalive.intervalSeconds * keepalive.count) * 1000,
-		);
+		// With TCP_USER_TIMEOUT set, Linux ends an unanswered keepalive by that timeout rather than by the probe count,
+		// so it equals the keepalive budget: a vanished peer is noticed within the configured time.
+		setTcpUserTimeout(fd, (keepalive.idleSeconds + keepalive.intervalSeconds * keepalive.count) * 1000);
 	} catch (error) {
 		log.debug("cannot set keepalive on the control socket", { reason: (error as Error).message });
 	}

@@ -47,6 +47,16 @@ describe("active mode reconnects and reloads", () => {
 		expect(Buffer.concat(c.connections[0]!.received).length).toBe(0);
 	});
 
+	test("N9: no limit of 10 targets: 20 active entries connect at once", async () => {
+		const collectors = await Promise.all(Array.from({ length: 20 }, () => collector()));
+		startDaemon(["-n", "-v", ...collectors.flatMap(({ port }) => ["--active", `127.0.0.1:${port}`])]);
+		await waitFor(
+			() => collectors.every(({ c }) => c.open.length === 1),
+			10_000,
+			"all 20 entries to connect",
+		);
+	});
+
 	test("M1: a collector that rejects with ERROR 11 sees backoff (first retry at once, then ≥ 1 s growing, jittered)", async () => {
 		const { c, port } = await collector((conn) => {
 			conn.socket.end(encodeErrorMessage(ErrorCode.REMOTEACCEPT, "Host not allowed"));
