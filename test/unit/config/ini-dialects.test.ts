@@ -21,10 +21,10 @@ describe("ExtraHop dialect files", () => {
 	});
 
 	test("Windows installer (install-rpcapd.ps1): CRLF, ', ' separator", () => {
-		const text = "ActiveClient = 192.168.1.20, 2003\r\nNullAuthPermit = YES\r\n";
+		const text = "ActiveClient = 198.51.100.20, 2003\r\nNullAuthPermit = YES\r\n";
 		const { config } = parseIni(text, "C:\\Program Files\\rpcapd\\rpcapd.ini");
 		expect(withoutSources(config)).toEqual({
-			activeClients: [{ host: "192.168.1.20", port: 2003 }],
+			activeClients: [{ host: "198.51.100.20", port: 2003 }],
 			passiveClients: [],
 			nullAuthPermit: true,
 		});

@@ -110,8 +110,8 @@ describe("FINDALLIF_REPLY encoding", () => {
 	});
 
 	test("IPv4 record layout: family 2, port 0, address at offset 4, rest zero", () => {
-		const bytes = encodeSockaddr({ family: "ipv4", address: "192.168.1.20" });
-		expect(toHex(bytes.subarray(0, 16))).toBe("00020000c0a8011400000000" + "00000000");
+		const bytes = encodeSockaddr({ family: "ipv4", address: "198.51.100.20" });
+		expect(toHex(bytes.subarray(0, 16))).toBe("00020000c633641400000000" + "00000000");
 		expect(bytes.subarray(8).every((b) => b === 0)).toBe(true);
 		expect(encodeSockaddr(null).every((b) => b === 0)).toBe(true);
 	});
