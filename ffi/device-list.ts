@@ -1,5 +1,7 @@
 // Walks the pcap_if_t list returned by pcap_findalldevs into plain objects, decoding every address family we know.
 
+// Address text is pure formatting shared with the protocol codec (RFC 5952 for IPv6).
+import { formatIpv4, formatIpv6 } from "../src/protocol/ip-address.ts";
 import type { MemoryReader } from "./memory.ts";
 import type { SockaddrLayout, StructLayouts } from "./structs.ts";
 
@@ -34,36 +36,6 @@ export const PCAP_IF = {
 	NOT_APPLICABLE: 0x30,
 } as const;
 
-function ipv4(bytes: Uint8Array): string {
-	return Array.from(bytes).join(".");
-}
-
-/** RFC 5952 text form: lowercase hex, longest run of two or more zero groups compressed. */
-export function ipv6(bytes: Uint8Array): string {
-	const groups: number[] = [];
-	for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
-	let bestStart = -1;
-	let bestLength = 1;
-	for (let i = 0; i < 8; ) {
-		if (groups[i] !== 0) {
-			i++;
-			continue;
-		}
-		let j = i;
-		while (j < 8 && groups[j] === 0) j++;
-		if (j - i > bestLength) {
-			bestStart = i;
-			bestLength = j - i;
-		}
-		i = j;
-	}
-	const hex = groups.map((g) => g.toString(16));
-	if (bestStart < 0) return hex.join(":");
-	const head = hex.slice(0, bestStart).join(":");
-	const tail = hex.slice(bestStart + bestLength).join(":");
-	return `${head}::${tail}`;
-}
-
 function macAddress(bytes: Uint8Array): string {
 	return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(":");
 }
@@ -80,12 +52,12 @@ export function decodeSockaddr(
 ): SockAddr | null {
 	if (address === 0) return null;
 	const family = familyOf(memory, address, layout);
-	if (family === layout.afInet) return { family: "inet", address: ipv4(memory.bytes(address + 4, 4)) };
+	if (family === layout.afInet) return { family: "inet", address: formatIpv4(memory.bytes(address + 4, 4)) };
 	if (family === layout.afInet6) {
 		// sockaddr_in6 keeps sin6_scope_id in host order at offset 24 on every platform we support.
 		return {
 			family: "inet6",
-			address: ipv6(memory.bytes(address + 8, 16)),
+			address: formatIpv6(memory.bytes(address + 8, 16)),
 			scopeId: memory.u32(address + 24),
 		};
 	}
