@@ -27,15 +27,16 @@ export const DEFAULT_KEEPALIVE = { idleS: 60, intervalS: 10, count: 6 } as const
 /** Cap of the active-mode reconnect backoff, in seconds (value given by the task brief; §12.2 says 60 s). */
 export const DEFAULT_RETRY_MAX_S = 30;
 
-/** udpstr datagram size M (extrahop-udpstr.md §8.2): valid range and the per-family defaults. */
-export const UDPSTR_SIZE_MIN = 64;
-export const UDPSTR_SIZE_MAX = 65000;
-export const DEFAULT_UDPSTR_SIZE_IPV4 = 1472;
-export const DEFAULT_UDPSTR_SIZE_IPV6 = 1452;
-/** udpstr age-based flush (extrahop-udpstr.md §4, §8.2). */
-export const UDPSTR_FLUSH_MS_MIN = 1;
-export const UDPSTR_FLUSH_MS_MAX = 1000;
-export const DEFAULT_UDPSTR_FLUSH_MS = 20;
+/** udpstr datagram size M and age-based flush (extrahop-udpstr.md §4, §8.2): the format's own values. */
+export {
+	UDPSTR_DEFAULT_DATAGRAM_SIZE_IPV4 as DEFAULT_UDPSTR_SIZE_IPV4,
+	UDPSTR_DEFAULT_DATAGRAM_SIZE_IPV6 as DEFAULT_UDPSTR_SIZE_IPV6,
+	UDPSTR_DEFAULT_FLUSH_MS as DEFAULT_UDPSTR_FLUSH_MS,
+	UDPSTR_MAX_DATAGRAM_SIZE as UDPSTR_SIZE_MAX,
+	UDPSTR_MAX_FLUSH_MS as UDPSTR_FLUSH_MS_MAX,
+	UDPSTR_MIN_DATAGRAM_SIZE as UDPSTR_SIZE_MIN,
+	UDPSTR_MIN_FLUSH_MS as UDPSTR_FLUSH_MS_MIN,
+} from "../protocol/udpstr-constants.ts";
 
 /** libpcap capture buffer size (the fork's `-z` default). */
 export const DEFAULT_CAPTURE_BUFFER_SIZE = 16 * 1024 * 1024;

@@ -19,7 +19,7 @@ import {
 import type { DataFailure, DataSender } from "./data/sender.ts";
 import type { OpenedDevice } from "./interface-requests.ts";
 import { RunningCapture } from "./running-capture.ts";
-import type { SessionDeps } from "./session-types.ts";
+import { type SessionDeps, systemClock } from "./session-types.ts";
 
 const ZERO_STATS: StatsReply = { ifRecv: 0, ifDrop: 0, krnlDrop: 0, svrCapt: 0 };
 // rpcap-protocol.md §11.3: the largest caplen whose PACKET still fits one UDP datagram.
@@ -193,10 +193,9 @@ export class CaptureRequests {
 		}
 		// A passive libpcap client closes the data socket around its CLOSE: only complain if the control
 		// connection is still open after the grace period (rpcap-protocol.md §18.5).
-		const cancel = (this.deps.clock ?? { setTimeout }).setTimeout(() => {
+		(this.deps.clock ?? systemClock).setTimeout(() => {
 			if (this.hooks.controlOpen()) this.hooks.asyncError(ErrorCode.READEX, failure.message);
 		}, this.deps.policy.dataCloseGraceMs);
-		void cancel;
 	}
 
 	private udpstrEnabled(): boolean {

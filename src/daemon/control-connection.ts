@@ -4,6 +4,7 @@ import type { Socket } from "node:net";
 import { type SecureContext, TLSSocket } from "node:tls";
 import type { Logger } from "../observe/logger.ts";
 import { ErrorCode, encodeErrorMessage, RpcapError, readHeader } from "../protocol/index.ts";
+import { normalizeIp } from "./data/ip-endpoint.ts";
 import type { SocketEndpoint } from "./data/sender.ts";
 import type { ConnectionInfo, ControlChannel } from "./session-types.ts";
 
@@ -18,7 +19,6 @@ export interface ControlConnectionOptions {
 	/** Passive: close silently when nothing arrives in time; null (active mode) waits as long as the collector. */
 	firstByteMs: number | null;
 	tlsHandshakeMs: number;
-	requestSizeCap: number;
 	log: Logger;
 	/** Overrides the socket's own addresses (inetd mode, where the socket is a loopback bridge). */
 	addresses?: { local: SocketEndpoint; peer: SocketEndpoint };
@@ -33,11 +33,6 @@ export interface ControlConnectionOptions {
 	onAbandoned?(reason: string): void;
 }
 
-function normalise(address: string | undefined): string {
-	const a = address ?? "";
-	return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
-}
-
 export function connectionInfo(
 	socket: Socket,
 	mode: "passive" | "active",
@@ -46,12 +41,12 @@ export function connectionInfo(
 ): ConnectionInfo {
 	const local = addresses?.local ?? { address: socket.localAddress ?? "", port: socket.localPort ?? 0 };
 	const peer = addresses?.peer ?? { address: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 };
-	const peerAddress = normalise(peer.address);
+	const peerAddress = normalizeIp(peer.address);
 	return {
 		mode,
 		tls,
 		family: peerAddress.includes(":") ? 6 : 4,
-		local: { address: normalise(local.address), port: local.port },
+		local: { address: normalizeIp(local.address), port: local.port },
 		peer: { address: peerAddress, port: peer.port },
 	};
 }

@@ -121,7 +121,6 @@ export class Daemon {
 			tls: this.deps.tls,
 			firstByteMs: mode === "passive" ? config.timeouts.firstByteMs : null,
 			tlsHandshakeMs: config.timeouts.tlsHandshakeMs,
-			requestSizeCap: config.requestSizeCap,
 			log,
 			...(extra.addresses ? { addresses: extra.addresses } : {}),
 			checkPeer: mode === "passive" ? (address) => allowList.check(address) : undefined,

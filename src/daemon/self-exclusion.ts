@@ -7,6 +7,7 @@ import {
 	bpfProgramFromHostBytes,
 	bpfProgramToHostBytes,
 } from "../protocol/index.ts";
+import { normalizeIp } from "./data/ip-endpoint.ts";
 import type { SocketEndpoint } from "./data/sender.ts";
 
 export interface OwnFlow {
@@ -16,18 +17,14 @@ export interface OwnFlow {
 	remote: { address: string; port: number | null };
 }
 
-function stripMapped(address: string): string {
-	return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
-}
-
 /** `not (...)` over every flow, in pcap filter syntax; an empty list gives null (nothing to exclude). */
 export function exclusionExpression(flows: readonly OwnFlow[]): string | null {
 	if (flows.length === 0) return null;
 	const terms = flows.map((f) => {
 		const parts = [
 			f.protocol,
-			`host ${stripMapped(f.local.address)}`,
-			`host ${stripMapped(f.remote.address)}`,
+			`host ${normalizeIp(f.local.address)}`,
+			`host ${normalizeIp(f.remote.address)}`,
 		];
 		parts.push(`port ${f.local.port}`);
 		if (f.remote.port !== null) parts.push(`port ${f.remote.port}`);

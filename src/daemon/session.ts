@@ -7,6 +7,7 @@ import {
 	decodeErrorMessage,
 	ErrorCode,
 	encodeAuthReply,
+	encodeEmptyMessage,
 	encodeErrorMessage,
 	isClientRequestType,
 	isServerToClientType,
@@ -287,7 +288,7 @@ export class Session {
 			timer = this.clock.setTimeout(() => {
 				this.deps.log.warn("ENDCAP teardown exceeded its bound; replying anyway");
 				reply.then(resolve, reject);
-				resolve(new Uint8Array([version, MessageType.ENDCAP_REPLY, 0, 0, 0, 0, 0, 0]));
+				resolve(encodeEmptyMessage(MessageType.ENDCAP_REPLY, version));
 			}, this.deps.policy.endcapReplyMs);
 		});
 		try {

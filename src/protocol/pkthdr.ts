@@ -1,7 +1,9 @@
 // The 20-byte rpcap_pkthdr shared by PACKET messages and udpstr records, and the record callback type
 
+import { MAX_SNAPLEN, PACKET_HEADER_SIZE } from "./header.ts";
+
 /** `struct rpcap_pkthdr`: ts_sec, ts_usec, caplen, len, npkt, all u32 BE (rpcap-protocol.md §11.3). */
-export const PKTHDR_LENGTH = 20;
+export const PKTHDR_LENGTH = PACKET_HEADER_SIZE;
 export const PKTHDR_TS_SEC_OFFSET = 0;
 export const PKTHDR_TS_USEC_OFFSET = 4;
 export const PKTHDR_CAPLEN_OFFSET = 8;
@@ -9,7 +11,7 @@ export const PKTHDR_LEN_OFFSET = 12;
 export const PKTHDR_NPKT_OFFSET = 16;
 
 /** libpcap's MAXIMUM_SNAPLEN: no record a receiver accepts is longer. */
-export const MAXIMUM_SNAPLEN = 262144;
+export const MAXIMUM_SNAPLEN = MAX_SNAPLEN;
 
 /**
  * Receives one decoded packet record. `data` (caplen bytes) is a view into the datagram or into the

@@ -26,3 +26,8 @@ export const UDPSTR_MULTI_THREAD_MAX_RECORD_STARTS = 31;
 /** IP + UDP header bytes per datagram, for wire-size accounting. */
 export const IPV4_UDP_OVERHEAD = 28;
 export const IPV6_UDP_OVERHEAD = 48;
+
+/** Age-based flush of a pending datagram (extrahop-udpstr.md §4, §8.2): default and allowed range, ms. */
+export const UDPSTR_DEFAULT_FLUSH_MS = 20;
+export const UDPSTR_MIN_FLUSH_MS = 1;
+export const UDPSTR_MAX_FLUSH_MS = 1000;

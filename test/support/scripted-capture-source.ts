@@ -10,7 +10,12 @@ import {
 	type Sampling,
 } from "../../src/capture/source.ts";
 import type { Clock } from "../../src/daemon/session-types.ts";
-import { type BpfInstruction, PACKET_MESSAGE_OVERHEAD, writePacketHeader } from "../../src/protocol/index.ts";
+import {
+	type BpfInstruction,
+	bpfProgramFromHostBytes,
+	PACKET_MESSAGE_OVERHEAD,
+	writePacketHeader,
+} from "../../src/protocol/index.ts";
 import { runBpf } from "../unit/protocol/bpf-interpreter.ts";
 
 /** Faults a source can be told to show. */
@@ -34,23 +39,6 @@ export const normalBehaviour: SourceBehaviour = {
 	stopHangs: false,
 	stopError: null,
 };
-
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Host-order bpf_insn bytes (what setFilter receives) back into instructions. */
-export function instructionsFromHostBytes(bytes: Uint8Array): BpfInstruction[] {
-	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-	const out: BpfInstruction[] = [];
-	for (let at = 0; at + 8 <= bytes.length; at += 8) {
-		out.push({
-			code: view.getUint16(at, HOST_LITTLE_ENDIAN),
-			jt: view.getUint8(at + 2),
-			jf: view.getUint8(at + 3),
-			k: view.getUint32(at + 4, HOST_LITTLE_ENDIAN),
-		});
-	}
-	return out;
-}
 
 export interface EmitOptions {
 	/** Capture timestamp of every frame, in seconds (default: the clock). */
@@ -101,7 +89,7 @@ export class ScriptedCaptureSource implements CaptureSource {
 	/** The program in force now (decoded from host order). */
 	get currentFilter(): BpfInstruction[] | null {
 		const last = this.filters.at(-1);
-		return last ? instructionsFromHostBytes(last) : null;
+		return last ? bpfProgramFromHostBytes(last) : null;
 	}
 
 	start(sink: BatchSink): void {

@@ -4,16 +4,16 @@ import { PKTHDR_CAPLEN_OFFSET, PKTHDR_LENGTH } from "../../protocol/pkthdr.ts";
 import {
 	UDPSTR_DEFAULT_DATAGRAM_SIZE_IPV4,
 	UDPSTR_DEFAULT_DATAGRAM_SIZE_IPV6,
+	UDPSTR_DEFAULT_FLUSH_MS,
 	UDPSTR_FIRSTHDR_NONE,
+	UDPSTR_MAX_FLUSH_MS,
+	UDPSTR_MIN_FLUSH_MS,
 } from "../../protocol/udpstr-constants.ts";
 import { UdpstrPacker } from "../../protocol/udpstr-packer.ts";
 import { UdpSenderBase, type UdpSenderOptions } from "./udp-sender-base.ts";
 import type { DatagramTransport } from "./udp-transport.ts";
 
 /** extrahop-udpstr.md §4: default 20 ms, configurable 1–1000 ms. */
-export const DEFAULT_UDPSTR_FLUSH_MS = 20;
-export const MIN_UDPSTR_FLUSH_MS = 1;
-export const MAX_UDPSTR_FLUSH_MS = 1000;
 
 export class UdpstrFlushIntervalError extends Error {
 	override readonly name = "UdpstrFlushIntervalError";
@@ -64,8 +64,8 @@ export class UdpstrSender extends UdpSenderBase {
 
 	constructor(socket: DatagramTransport, options: UdpstrSenderOptions = {}) {
 		super(socket, options);
-		const flushMs = options.flushMs ?? DEFAULT_UDPSTR_FLUSH_MS;
-		if (!Number.isInteger(flushMs) || flushMs < MIN_UDPSTR_FLUSH_MS || flushMs > MAX_UDPSTR_FLUSH_MS) {
+		const flushMs = options.flushMs ?? UDPSTR_DEFAULT_FLUSH_MS;
+		if (!Number.isInteger(flushMs) || flushMs < UDPSTR_MIN_FLUSH_MS || flushMs > UDPSTR_MAX_FLUSH_MS) {
 			throw new UdpstrFlushIntervalError(flushMs);
 		}
 		this.flushMs = flushMs;
