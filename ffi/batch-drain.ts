@@ -99,9 +99,12 @@ export function drainWithHelper(
 	out: Uint8Array,
 	maxPackets: number,
 ): number {
-	const dispatch = symbolAddress(loadLibpcap().symbols.pcap_dispatch) as Pointer;
-	return h.drain_batch(dispatch, handle, state, out, out.length, maxPackets);
+	dispatchAddress ??= symbolAddress(loadLibpcap().symbols.pcap_dispatch) as Pointer;
+	return h.drain_batch(dispatchAddress, handle, state, out, out.length, maxPackets);
 }
+
+/** pcap_dispatch's address, looked up once: drain_batch calls it through a pointer. */
+let dispatchAddress: Pointer | undefined;
 
 const headerOut = new BigUint64Array(1);
 const dataOut = new BigUint64Array(1);
