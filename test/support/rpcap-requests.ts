@@ -84,13 +84,3 @@ export function libpcapNoFilterStartcap(snaplen = 1500): Uint8Array {
 	view.setUint32(32, snaplen);
 	return bytes;
 }
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let at = 0;
-	for (const part of parts) {
-		out.set(part, at);
-		at += part.length;
-	}
-	return out;
-}

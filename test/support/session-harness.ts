@@ -13,11 +13,12 @@ import {
 } from "../../src/daemon/session-types.ts";
 import { createLogger, type LogLevel, memorySink } from "../../src/observe/logger.ts";
 import { decodeErrorMessage, type MessageFramer, MessageType } from "../../src/protocol/index.ts";
+import { concatBytes } from "./bytes.ts";
 import { FakeAuthenticator } from "./fake-authenticator.ts";
 import { FakeDataChannels } from "./fake-data-channels.ts";
 import { ManualClock, settle } from "./manual-clock.ts";
 import { describeMessage, MemoryControlChannel, type SentMessage } from "./memory-control-channel.ts";
-import { concatBytes, request } from "./rpcap-requests.ts";
+import { request } from "./rpcap-requests.ts";
 import { ScriptedCaptureBackend } from "./scripted-capture-backend.ts";
 
 export interface HarnessOptions {

@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { MessageType, StartcapFlag } from "../../../src/protocol/index.ts";
-import { ACCEPT_ALL, concatBytes, libpcapNoFilterStartcap, request } from "../../support/rpcap-requests.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { ACCEPT_ALL, libpcapNoFilterStartcap, request } from "../../support/rpcap-requests.ts";
 import { WireClient } from "../../support/wire-client.ts";
 import { waitFor } from "../harness/fake-collector.ts";
 

@@ -9,14 +9,9 @@ import {
 	StartcapFlag,
 	type StatsReply,
 } from "../../../src/protocol/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import { udpFrame, udpFrames } from "../../support/frames.ts";
-import {
-	ACCEPT_ALL,
-	ACCEPT_NONE,
-	concatBytes,
-	IPV4_UDP_ONLY,
-	request,
-} from "../../support/rpcap-requests.ts";
+import { ACCEPT_ALL, ACCEPT_NONE, IPV4_UDP_ONLY, request } from "../../support/rpcap-requests.ts";
 import { expectReplies, SessionHarness } from "../../support/session-harness.ts";
 import { longValidProgram } from "../protocol/bpf-programs.ts";
 

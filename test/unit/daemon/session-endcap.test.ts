@@ -2,9 +2,10 @@
 
 import { describe, expect, test } from "bun:test";
 import { encodePacket, StartcapFlag } from "../../../src/protocol/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import { PEER_CLOSED } from "../../support/fake-data-channels.ts";
 import { udpFrames } from "../../support/frames.ts";
-import { concatBytes, request } from "../../support/rpcap-requests.ts";
+import { request } from "../../support/rpcap-requests.ts";
 import { expectReplies, SessionHarness } from "../../support/session-harness.ts";
 
 const NOT_CAPTURING = "ERROR 13 Device not opened. Cannot close the capture";

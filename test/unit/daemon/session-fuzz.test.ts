@@ -3,10 +3,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { ErrorCode, HEADER_SIZE, MessageType, StartcapFlag } from "../../../src/protocol/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import { udpFrames } from "../../support/frames.ts";
 import { settle } from "../../support/manual-clock.ts";
 import { describeMessage } from "../../support/memory-control-channel.ts";
-import { concatBytes, libpcapNoFilterStartcap, request } from "../../support/rpcap-requests.ts";
+import { libpcapNoFilterStartcap, request } from "../../support/rpcap-requests.ts";
 import { SessionHarness } from "../../support/session-harness.ts";
 import { validProgramArbitrary } from "../protocol/bpf-programs.ts";
 

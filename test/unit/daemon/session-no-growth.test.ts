@@ -2,7 +2,8 @@
 
 import { describe, expect, test } from "bun:test";
 import { MessageType, StartcapFlag } from "../../../src/protocol/index.ts";
-import { concatBytes, request } from "../../support/rpcap-requests.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { request } from "../../support/rpcap-requests.ts";
 import { SessionHarness } from "../../support/session-harness.ts";
 import { longValidProgram } from "../protocol/bpf-programs.ts";
 

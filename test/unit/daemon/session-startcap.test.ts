@@ -2,8 +2,9 @@
 
 import { describe, expect, test } from "bun:test";
 import { decodeStartcapReply, encodeFilter, MessageType, StartcapFlag } from "../../../src/protocol/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import { udpFrame } from "../../support/frames.ts";
-import { ACCEPT_ALL, concatBytes, libpcapNoFilterStartcap, request } from "../../support/rpcap-requests.ts";
+import { ACCEPT_ALL, libpcapNoFilterStartcap, request } from "../../support/rpcap-requests.ts";
 import { expectReplies, SessionHarness } from "../../support/session-harness.ts";
 import { longValidProgram } from "../protocol/bpf-programs.ts";
 

@@ -9,21 +9,21 @@ import {
 	PcapWriter,
 	readCapture,
 } from "../../../src/formats/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import {
 	block,
 	enhancedPacket,
 	interfaceDescription,
-	joinBytes,
 	obsoletePacket,
 	sectionHeader,
 	simplePacket,
 } from "./pcapng-craft.ts";
-import { concatChunks, packetArbitrary, type SamplePacket, samplePackets } from "./sample-packets.ts";
+import { packetArbitrary, type SamplePacket, samplePackets } from "./sample-packets.ts";
 
 function pcapFile(packets: readonly SamplePacket[], byteOrder: "little" | "big" = "little"): Uint8Array {
 	const writer = new PcapWriter({ linktype: 1, byteOrder, snaplen: 65535 });
 	for (const p of packets) writer.writePacket(p.tsSec, p.tsUsec, p.len, p.data);
-	return concatChunks(writer.takeChunks());
+	return concatBytes(...writer.takeChunks());
 }
 
 function pcapngFile(
@@ -35,7 +35,7 @@ function pcapngFile(
 	for (const [i, linktype] of linktypes.entries())
 		writer.addInterface({ linktype, name: `sensor${i}/eth${i}` });
 	for (const p of packets) writer.writePacket(p.interfaceIndex, p.tsSec, p.tsUsec, p.len, p.data);
-	return concatChunks(writer.takeChunks());
+	return concatBytes(...writer.takeChunks());
 }
 
 function expected(p: SamplePacket, linktypes: readonly number[] = [1]): CaptureRecord {
@@ -164,12 +164,12 @@ describe("pcapng reading", () => {
 
 	test("sections in different byte orders: interface ids count across sections, linktypes follow them", () => {
 		const first = pcapngFile(samplePackets(4, 2), [1, 101], "little");
-		const second = joinBytes([
+		const second = concatBytes(
 			sectionHeader(false),
 			interfaceDescription({ linktype: 113, name: "cooked" }, false),
 			enhancedPacket(0, 5_000_001n, 10, Uint8Array.of(1, 2), false),
-		]);
-		const file = readCapture(joinBytes([first, second]));
+		);
+		const file = readCapture(concatBytes(first, second));
 		expect(file.interfaces.map((i) => [i.id, i.section, i.linktype])).toEqual([
 			[0, 0, 1],
 			[1, 0, 101],
@@ -204,11 +204,11 @@ describe("pcapng reading", () => {
 		pico.nsec = Number((pico.timestamp % 10n ** 12n) / 1000n);
 		for (const little of [true, false]) {
 			for (const c of cases) {
-				const bytes = joinBytes([
+				const bytes = concatBytes(
 					sectionHeader(little),
 					interfaceDescription({ linktype: 1, tsresol: c.tsresol, tsoffset: c.tsoffset }, little),
 					enhancedPacket(0, c.timestamp, 1, Uint8Array.of(0), little),
-				]);
+				);
 				const record = readCapture(bytes).records[0];
 				expect({ sec: record?.tsSec, nsec: record?.tsNsec, usec: record?.tsUsec }).toEqual({
 					sec: c.sec,
@@ -220,14 +220,14 @@ describe("pcapng reading", () => {
 	});
 
 	test("Simple Packet Blocks use interface 0 and its snaplen; obsolete Packet Blocks are read", () => {
-		const bytes = joinBytes([
+		const bytes = concatBytes(
 			sectionHeader(true),
 			interfaceDescription({ linktype: 1, snaplen: 4 }, true),
 			interfaceDescription({ linktype: 101, snaplen: 0 }, true),
 			simplePacket(60, Uint8Array.of(1, 2, 3, 4), true),
 			simplePacket(3, Uint8Array.of(5, 6, 7, 0), true),
 			obsoletePacket(1, 2_000_003n, 1500, Uint8Array.of(8, 9), true),
-		]);
+		);
 		const records = readCapture(bytes).records;
 		expect(records.map((r) => [r.interfaceId, r.linktype, r.caplen, r.len, [...r.data], r.tsSec])).toEqual([
 			[0, 1, 4, 60, [1, 2, 3, 4], 0],
@@ -238,7 +238,7 @@ describe("pcapng reading", () => {
 	});
 
 	test("unknown, statistics, name-resolution and custom blocks are skipped; EPB options are ignored", () => {
-		const bytes = joinBytes([
+		const bytes = concatBytes(
 			sectionHeader(true),
 			block(4, new Uint8Array(8), true),
 			interfaceDescription({ linktype: 1 }, true),
@@ -246,7 +246,7 @@ describe("pcapng reading", () => {
 			block(0x40000bad, Uint8Array.of(1, 2, 3, 4, 5), true),
 			enhancedPacket(0, 1_000_000n, 3, Uint8Array.of(1, 2, 3), true, [{ code: 1, value: Uint8Array.of(65) }]),
 			block(0x12345678, new Uint8Array(0), true),
-		]);
+		);
 		const file = readCapture(bytes);
 		expect(file.records.map((r) => [...r.data])).toEqual([[1, 2, 3]]);
 		expect(file.truncated).toBeUndefined();
@@ -348,40 +348,40 @@ describe("truncation and malformed input", () => {
 		const epb = enhancedPacket(0, 0n, 4, Uint8Array.of(1, 2, 3, 4), true);
 		const at = shb.length + idb.length;
 
-		const badMagic = joinBytes([shb]);
+		const badMagic = concatBytes(shb);
 		badMagic[8] = 0;
 		expectError(() => readCapture(badMagic), "malformed-block", 0);
-		expectError(() => readCapture(joinBytes([sectionHeader(false, 2)])), "unsupported-version", 0);
+		expectError(() => readCapture(concatBytes(sectionHeader(false, 2))), "unsupported-version", 0);
 
-		const oddLength = joinBytes([shb, idb, epb]);
+		const oddLength = concatBytes(shb, idb, epb);
 		new DataView(oddLength.buffer).setUint32(at + 4, 33, true);
 		expectError(() => readCapture(oddLength), "malformed-block", at);
 
-		const badTrailer = joinBytes([shb, idb, epb]);
+		const badTrailer = concatBytes(shb, idb, epb);
 		new DataView(badTrailer.buffer).setUint32(badTrailer.length - 4, 8, true);
 		expectError(() => readCapture(badTrailer), "malformed-block", at);
 
-		expectError(() => readCapture(joinBytes([shb, epb])), "unknown-interface", shb.length);
+		expectError(() => readCapture(concatBytes(shb, epb)), "unknown-interface", shb.length);
 		expectError(
-			() => readCapture(joinBytes([shb, simplePacket(1, Uint8Array.of(1), true)])),
+			() => readCapture(concatBytes(shb, simplePacket(1, Uint8Array.of(1), true))),
 			"unknown-interface",
 			shb.length,
 		);
 
-		const bigCaplen = joinBytes([shb, idb, epb]);
+		const bigCaplen = concatBytes(shb, idb, epb);
 		new DataView(bigCaplen.buffer).setUint32(at + 20, 5, true);
 		expectError(() => readCapture(bigCaplen), "malformed-record", at);
 
-		const shortIdb = joinBytes([shb, block(1, Uint8Array.of(1, 0, 0, 0), true)]);
+		const shortIdb = concatBytes(shb, block(1, Uint8Array.of(1, 0, 0, 0), true));
 		expectError(() => readCapture(shortIdb), "malformed-block", shb.length);
 
-		const optionOverrun = joinBytes([
+		const optionOverrun = concatBytes(
 			shb,
 			block(1, Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 200, 0), true),
-		]);
+		);
 		expectError(() => readCapture(optionOverrun), "malformed-block", shb.length);
 
-		expectError(() => readCapture(joinBytes([shb, idb, epb]), { maxRecordBytes: 32 }), "too-large", at);
+		expectError(() => readCapture(concatBytes(shb, idb, epb), { maxRecordBytes: 32 }), "too-large", at);
 		const pcap = pcapFile(samplePackets(3));
 		expectError(() => readCapture(pcap, { maxRecordBytes: 1 }), "too-large", 24 + 16 + 17);
 	});

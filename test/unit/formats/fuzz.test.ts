@@ -7,14 +7,9 @@ import {
 	PcapWriter,
 	readCapture,
 } from "../../../src/formats/index.ts";
-import {
-	interfaceDescription,
-	joinBytes,
-	obsoletePacket,
-	sectionHeader,
-	simplePacket,
-} from "./pcapng-craft.ts";
-import { concatChunks, samplePackets } from "./sample-packets.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { interfaceDescription, obsoletePacket, sectionHeader, simplePacket } from "./pcapng-craft.ts";
+import { samplePackets } from "./sample-packets.ts";
 
 type Outcome = { records: number; error: string | undefined };
 
@@ -61,20 +56,20 @@ function validFiles(): Uint8Array[] {
 		pcapBig.writePacket(p.tsSec, p.tsUsec, p.len, p.data);
 		pcapng.writePacket(p.interfaceIndex, p.tsSec, p.tsUsec, p.len, p.data);
 	}
-	const crafted = joinBytes([
+	const crafted = concatBytes(
 		sectionHeader(false),
 		interfaceDescription({ linktype: 1, snaplen: 8, tsresol: 0x80 | 40, tsoffset: 5n, name: "x" }, false),
 		simplePacket(20, new Uint8Array(8), false),
 		obsoletePacket(0, 0xffffffffffffn, 3, Uint8Array.of(1, 2, 3), false),
-	]);
-	return [pcap, pcapBig, pcapng].map((w) => concatChunks(w.takeChunks())).concat(crafted);
+	);
+	return [pcap, pcapBig, pcapng].map((w) => concatBytes(...w.takeChunks())).concat(crafted);
 }
 
 const prefixes = [
 	Uint8Array.of(0xd4, 0xc3, 0xb2, 0xa1),
 	Uint8Array.of(0xa1, 0xb2, 0x3c, 0x4d),
 	sectionHeader(true),
-	joinBytes([sectionHeader(false), interfaceDescription({ linktype: 1 }, false)]),
+	concatBytes(sectionHeader(false), interfaceDescription({ linktype: 1 }, false)),
 ];
 
 describe("hostile input only ever produces CaptureFormatError", () => {
@@ -94,7 +89,7 @@ describe("hostile input only ever produces CaptureFormatError", () => {
 				fc.uint8Array({ maxLength: 400 }),
 				seeds,
 				(prefix, tail, cutSeeds) => {
-					outcomeOf(split(joinBytes([prefix, tail]), cutSeeds));
+					outcomeOf(split(concatBytes(prefix, tail), cutSeeds));
 				},
 			),
 			{ numRuns: 500 },
@@ -120,13 +115,13 @@ describe("hostile input only ever produces CaptureFormatError", () => {
 	});
 
 	test("huge declared lengths are refused without waiting for or buffering the bytes", () => {
-		const hugeBlock = joinBytes([sectionHeader(true), Uint8Array.of(6, 0, 0, 0, 0xfc, 0xff, 0xff, 0xff)]);
+		const hugeBlock = concatBytes(sectionHeader(true), Uint8Array.of(6, 0, 0, 0, 0xfc, 0xff, 0xff, 0xff));
 		expect(() => readCapture(hugeBlock)).toThrow(CaptureFormatError);
-		const hugeRecord = joinBytes([
-			concatChunks(new PcapWriter({ linktype: 1 }).takeChunks()),
+		const hugeRecord = concatBytes(
+			concatBytes(...new PcapWriter({ linktype: 1 }).takeChunks()),
 			new Uint8Array(8),
 			Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0),
-		]);
+		);
 		const error = (() => {
 			try {
 				readCapture(hugeRecord);

@@ -7,6 +7,7 @@ import {
 	PcapWriter,
 	writePcapRecord,
 } from "../../../src/formats/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import {
 	capinfosPacketCount,
 	epochText,
@@ -14,7 +15,7 @@ import {
 	tsharkFields,
 	writeTempCapture,
 } from "./capture-tools.ts";
-import { concatChunks, samplePackets } from "./sample-packets.ts";
+import { samplePackets } from "./sample-packets.ts";
 
 afterAll(removeTempCaptures);
 
@@ -63,9 +64,9 @@ describe("PcapWriter", () => {
 		const chunks = writer.takeChunks();
 		for (const chunk of chunks) expect(chunk.length <= 4096 || chunk.length === 16 + 9000).toBe(true);
 		expect(chunks.length).toBeGreaterThan(10);
-		expect(hex(concatChunks(chunks))).toBe(hex(concatChunks(expected)));
+		expect(hex(concatBytes(...chunks))).toBe(hex(concatBytes(...expected)));
 		expect(writer.packetCount).toBe(300);
-		expect(writer.bytesWritten).toBe(concatChunks(expected).length);
+		expect(writer.bytesWritten).toBe(concatBytes(...expected).length);
 		expect(writer.pendingBytes).toBe(0);
 		expect(writer.takeChunks()).toEqual([]);
 	});
@@ -74,7 +75,7 @@ describe("PcapWriter", () => {
 		const writer = new PcapWriter({ linktype: 1 });
 		expect(writer.pendingBytes).toBe(24);
 		const first = writer.takeChunks();
-		const firstCopy = hex(concatChunks(first));
+		const firstCopy = hex(concatBytes(...first));
 		const data = Uint8Array.of(1, 2, 3, 4);
 		writer.writePacket(10, 20, 4, data);
 		data.fill(0); // the writer copied the bytes
@@ -82,8 +83,8 @@ describe("PcapWriter", () => {
 		const second = writer.takeChunks();
 		writer.writePacket(11, 21, 1, Uint8Array.of(5));
 		writer.takeChunks();
-		expect(hex(concatChunks(first))).toBe(firstCopy);
-		expect(hex(concatChunks(second))).toBe(hex(encodePcapRecord(10, 20, 4, Uint8Array.of(1, 2, 3, 4))));
+		expect(hex(concatBytes(...first))).toBe(firstCopy);
+		expect(hex(concatBytes(...second))).toBe(hex(encodePcapRecord(10, 20, 4, Uint8Array.of(1, 2, 3, 4))));
 		expect(writer.bytesWritten).toBe(24 + 20 + 17);
 	});
 

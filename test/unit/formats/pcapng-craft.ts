@@ -1,3 +1,4 @@
+import { concatBytes } from "../../support/bytes.ts";
 // Test support: hand-built pcapng blocks (any byte order, any resolution, SPB, obsolete PB, unknown types).
 
 export interface CraftOption {
@@ -17,37 +18,26 @@ function u16(value: number, little: boolean): Uint8Array {
 	return bytes;
 }
 
-function join(parts: readonly Uint8Array[]): Uint8Array {
-	const total = parts.reduce((sum, part) => sum + part.length, 0);
-	const bytes = new Uint8Array(total);
-	let at = 0;
-	for (const part of parts) {
-		bytes.set(part, at);
-		at += part.length;
-	}
-	return bytes;
-}
-
 function pad4(bytes: Uint8Array): Uint8Array {
-	return join([bytes, new Uint8Array((4 - (bytes.length % 4)) % 4)]);
+	return concatBytes(bytes, new Uint8Array((4 - (bytes.length % 4)) % 4));
 }
 
 export function options(list: readonly CraftOption[], little: boolean): Uint8Array {
 	if (list.length === 0) return new Uint8Array(0);
 	const parts = list.flatMap((o) => [u16(o.code, little), u16(o.value.length, little), pad4(o.value)]);
-	return join([...parts, u32(0, little)]);
+	return concatBytes(...parts, u32(0, little));
 }
 
 export function block(type: number, body: Uint8Array, little: boolean): Uint8Array {
 	const padded = pad4(body);
 	const total = 12 + padded.length;
-	return join([u32(type, little), u32(total, little), padded, u32(total, little)]);
+	return concatBytes(u32(type, little), u32(total, little), padded, u32(total, little));
 }
 
 export function sectionHeader(little: boolean, major = 1): Uint8Array {
 	return block(
 		0x0a0d0d0a,
-		join([u32(0x1a2b3c4d, little), u16(major, little), u16(0, little), new Uint8Array(8).fill(0xff)]),
+		concatBytes(u32(0x1a2b3c4d, little), u16(major, little), u16(0, little), new Uint8Array(8).fill(0xff)),
 		little,
 	);
 }
@@ -69,8 +59,8 @@ export function interfaceDescription(iface: CraftInterface, little: boolean): Ui
 		new DataView(value.buffer).setBigInt64(0, iface.tsoffset, little);
 		list.push({ code: 14, value });
 	}
-	const fixed = join([u16(iface.linktype, little), u16(0, little), u32(iface.snaplen ?? 0, little)]);
-	return block(1, join([fixed, options(list, little)]), little);
+	const fixed = concatBytes(u16(iface.linktype, little), u16(0, little), u32(iface.snaplen ?? 0, little));
+	return block(1, concatBytes(fixed, options(list, little)), little);
 }
 
 export function enhancedPacket(
@@ -81,14 +71,14 @@ export function enhancedPacket(
 	little: boolean,
 	trailingOptions: readonly CraftOption[] = [],
 ): Uint8Array {
-	const fixed = join([
+	const fixed = concatBytes(
 		u32(interfaceId, little),
 		u32(Number(timestamp >> 32n), little),
 		u32(Number(timestamp & 0xffffffffn), little),
 		u32(data.length, little),
 		u32(len, little),
-	]);
-	return block(6, join([fixed, pad4(data), options(trailingOptions, little)]), little);
+	);
+	return block(6, concatBytes(fixed, pad4(data), options(trailingOptions, little)), little);
 }
 
 export function obsoletePacket(
@@ -98,19 +88,17 @@ export function obsoletePacket(
 	data: Uint8Array,
 	little: boolean,
 ): Uint8Array {
-	const fixed = join([
+	const fixed = concatBytes(
 		u16(interfaceId, little),
 		u16(0, little),
 		u32(Number(timestamp >> 32n), little),
 		u32(Number(timestamp & 0xffffffffn), little),
 		u32(data.length, little),
 		u32(len, little),
-	]);
-	return block(2, join([fixed, data]), little);
+	);
+	return block(2, concatBytes(fixed, data), little);
 }
 
 export function simplePacket(len: number, data: Uint8Array, little: boolean): Uint8Array {
-	return block(3, join([u32(len, little), data]), little);
+	return block(3, concatBytes(u32(len, little), data), little);
 }
-
-export { join as joinBytes };

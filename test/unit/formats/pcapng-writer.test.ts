@@ -10,6 +10,7 @@ import {
 	UnknownInterfaceError,
 	writeEnhancedPacketBlock,
 } from "../../../src/formats/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import {
 	capinfosInterfaceCount,
 	capinfosPacketCount,
@@ -19,7 +20,7 @@ import {
 	tsharkFields,
 	writeTempCapture,
 } from "./capture-tools.ts";
-import { concatChunks, samplePackets } from "./sample-packets.ts";
+import { samplePackets } from "./sample-packets.ts";
 
 afterAll(removeTempCaptures);
 
@@ -116,17 +117,17 @@ describe("PcapngWriter", () => {
 		writer.writePacket(raw, 7, 8, 1, Uint8Array.of(4));
 		expect([eth, raw]).toEqual([0, 1]);
 		expect(writer.interfaces.map((i) => i.name)).toEqual(["a/eth0", "b/tun0"]);
-		const expected = concatChunks([
+		const expected = concatBytes(
 			encodeSectionHeaderBlock(),
 			encodeInterfaceDescriptionBlock({ linktype: 1, name: "a/eth0" }),
 			encodeEnhancedPacketBlock(0, 5, 6, 3, Uint8Array.of(1, 2, 3)),
 			encodeInterfaceDescriptionBlock({ linktype: 101, name: "b/tun0", snaplen: 100 }),
 			encodeEnhancedPacketBlock(1, 7, 8, 1, Uint8Array.of(4)),
-		]);
+		);
 		expect(writer.bytesWritten).toBe(expected.length);
 		const chunks = writer.takeChunks();
 		expect(chunks.length).toBeGreaterThan(1);
-		expect(hex(concatChunks(chunks))).toBe(hex(expected));
+		expect(hex(concatBytes(...chunks))).toBe(hex(expected));
 		expect(writer.packetCount).toBe(2);
 	});
 

@@ -6,6 +6,7 @@ import {
 	PcapWriter,
 	readCapture,
 } from "../../../src/formats/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import {
 	epochText,
 	readFileBytes,
@@ -15,7 +16,7 @@ import {
 	tsharkFields,
 	writeTempCapture,
 } from "./capture-tools.ts";
-import { concatChunks, type SamplePacket, samplePackets } from "./sample-packets.ts";
+import { type SamplePacket, samplePackets } from "./sample-packets.ts";
 
 afterAll(removeTempCaptures);
 
@@ -135,7 +136,7 @@ describe("reading files written by Wireshark's tools", () => {
 		for (const p of samplePackets(20, 2))
 			writer.writePacket(p.interfaceIndex, p.tsSec, p.tsUsec, p.len, p.data);
 		const twoSections = writeTempCapture(
-			[await readFileBytes(toolFile), concatChunks(writer.takeChunks())],
+			[await readFileBytes(toolFile), concatBytes(...writer.takeChunks())],
 			"pcapng",
 		);
 		const file = await expectSameAsTshark(twoSections);

@@ -37,14 +37,3 @@ export const packetArbitrary = (interfaceCount: number): fc.Arbitrary<SamplePack
 		len: fc.nat({ max: 0xffffffff }),
 		data: fc.uint8Array({ maxLength: 300 }),
 	});
-
-export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
-	const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-	const bytes = new Uint8Array(total);
-	let at = 0;
-	for (const chunk of chunks) {
-		bytes.set(chunk, at);
-		at += chunk.length;
-	}
-	return bytes;
-}

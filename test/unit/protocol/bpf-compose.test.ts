@@ -9,9 +9,10 @@ import {
 	HOST_BYTE_ORDER,
 	validateBpfProgram,
 } from "../../../src/protocol/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import { runBpf } from "./bpf-interpreter.ts";
 import { insn, longValidProgram, packetArbitrary, RET_0, validProgramArbitrary } from "./bpf-programs.ts";
-import { concat, hex } from "./hex.ts";
+import { hex } from "./hex.ts";
 import { UDP_PORT_9_FILTER } from "./udp-port-9-filter.ts";
 
 function andSemantics(first: BpfProgram, second: BpfProgram, packet: Uint8Array): number {
@@ -31,7 +32,7 @@ const EXCLUDE_PORT_2002: BpfProgram = [
 ];
 
 const udpFrame = (dstPort: number) =>
-	concat(
+	concatBytes(
 		hex("000000000000 000000000000 0800 4500 0026 1234 4000 4011 0000 7f000001 7f000001 9c40"),
 		new Uint8Array([dstPort >> 8, dstPort & 0xff]),
 		hex("0012 0000 68656c6c6f2c20726370"),

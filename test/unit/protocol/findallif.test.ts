@@ -14,7 +14,8 @@ import {
 	readHeader,
 	readSockaddr,
 } from "../../../src/protocol/index.ts";
-import { concat, hex, toHex } from "./hex.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { hex, toHex } from "./hex.ts";
 
 const ipv4Entry = (i: number): InterfaceAddress => ({
 	addr: { family: "ipv4", address: `10.0.${i >> 8}.${i & 0xff}` },
@@ -170,7 +171,7 @@ describe("FINDALLIF_REPLY decoding (collector side)", () => {
 
 	test("entries whose four addresses are all unusable are dropped (fork AF_PACKET entries)", () => {
 		const afPacket = record("0011", "0000 04000000 0100 00 06 02fc00000001");
-		const payload = concat(
+		const payload = concatBytes(
 			hex("0004 0000 00000012 0002 0000 65746830"),
 			afPacket,
 			new Uint8Array(384),
@@ -204,7 +205,7 @@ describe("FINDALLIF_REPLY decoding (collector side)", () => {
 				new MalformedMessageError(ErrorCode.FINDALLIF, "Message payload is too short"),
 			);
 		}
-		expect(decodeFindAllIfReply(concat(payload, hex("ffff")), 1)).toHaveLength(1);
+		expect(decodeFindAllIfReply(concatBytes(payload, hex("ffff")), 1)).toHaveLength(1);
 		expect(decodeFindAllIfReply(payload, 0)).toEqual([]);
 	});
 });

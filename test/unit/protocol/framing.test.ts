@@ -11,7 +11,8 @@ import {
 	MessageFramer,
 	MessageType,
 } from "../../../src/protocol/index.ts";
-import { concat, hex, toHex } from "./hex.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { hex, toHex } from "./hex.ts";
 
 interface Framed {
 	type: number;
@@ -54,7 +55,7 @@ const NO_FILTER_STARTCAP = hex("00 04 0000 00000014 | 000005dc 000001f4 0000 000
 const RET_1500 = hex("0006 00 00 000005dc");
 
 describe("segmentation", () => {
-	const stream = concat(
+	const stream = concatBytes(
 		encodeAuthRequest({ type: "password", username: "user", password: "secret" }),
 		encodeOpenRequest("eth0"),
 		STATS,
@@ -69,7 +70,7 @@ describe("segmentation", () => {
 	});
 
 	test("A9: ten requests coalesced in one segment come out in order", () => {
-		const ten = concat(...Array.from({ length: 10 }, (_, i) => encodeOpenRequest(`eth${i}`)));
+		const ten = concatBytes(...Array.from({ length: 10 }, (_, i) => encodeOpenRequest(`eth${i}`)));
 		const { messages, last } = run(daemonFramer(), [ten]);
 		expect(messages.map((m) => new TextDecoder().decode(hex(m.payload)))).toEqual(
 			Array.from({ length: 10 }, (_, i) => `eth${i}`),
@@ -90,7 +91,7 @@ describe("segmentation", () => {
 				fc.array(message, { maxLength: 8 }),
 				fc.array(fc.nat(), { maxLength: 20 }),
 				(messages, cuts) => {
-					const stream = concat(...messages);
+					const stream = concatBytes(...messages);
 					const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
 					const segments = [0, ...points].map((p, i, all) => stream.subarray(p, all[i + 1] ?? stream.length));
 					const framer = daemonFramer();
@@ -106,7 +107,7 @@ describe("segmentation", () => {
 	});
 
 	test("a message that arrives in one chunk is returned as a view, without copying", () => {
-		const chunk = concat(encodeOpenRequest("x".repeat(2000)), STATS);
+		const chunk = concatBytes(encodeOpenRequest("x".repeat(2000)), STATS);
 		const framer = daemonFramer();
 		framer.push(chunk);
 		const event = framer.next();
@@ -120,7 +121,7 @@ describe("segmentation", () => {
 		framer.push(encodeOpenRequest("lo"));
 		const first = framer.next();
 		if (first.kind !== "message") throw new Error(first.kind);
-		for (const segment of bytewise(concat(encodeOpenRequest("eth0"), encodeOpenRequest("eth1"))))
+		for (const segment of bytewise(concatBytes(encodeOpenRequest("eth0"), encodeOpenRequest("eth1"))))
 			framer.push(segment);
 		expect(toHex(first.payload)).toBe("6c6f");
 		expect(run(framer, []).messages).toHaveLength(0);
@@ -172,12 +173,12 @@ describe("hard cap on plen (A7)", () => {
 
 describe("libpcap no-filter STARTCAP tolerance (§7.7)", () => {
 	test("E6: all 28 bytes in one write → one message, payload 28 bytes, flagged", () => {
-		const { messages, last } = run(daemonFramer(), [concat(NO_FILTER_STARTCAP, RET_1500, STATS)]);
+		const { messages, last } = run(daemonFramer(), [concatBytes(NO_FILTER_STARTCAP, RET_1500, STATS)]);
 		expect(messages).toEqual([
 			{
 				type: 4,
 				value: 0,
-				payload: toHex(concat(NO_FILTER_STARTCAP.subarray(8), RET_1500)),
+				payload: toHex(concatBytes(NO_FILTER_STARTCAP.subarray(8), RET_1500)),
 				tolerated: true,
 			},
 			{ type: 9, value: 0, payload: "", tolerated: false },
@@ -188,7 +189,7 @@ describe("libpcap no-filter STARTCAP tolerance (§7.7)", () => {
 	test("E6 in 1-byte segments: held while the stray bytes arrive, then tolerated", () => {
 		const framer = daemonFramer();
 		const events: string[] = [];
-		for (const segment of bytewise(concat(NO_FILTER_STARTCAP, RET_1500))) {
+		for (const segment of bytewise(concatBytes(NO_FILTER_STARTCAP, RET_1500))) {
 			framer.push(segment);
 			const event = framer.next();
 			events.push(event.kind === "message" ? `message:${event.toleratedNoFilterStartcap}` : event.kind);
@@ -198,7 +199,7 @@ describe("libpcap no-filter STARTCAP tolerance (§7.7)", () => {
 	});
 
 	test("E7a: plen 20, nitems 1, followed by a STATS header → delivered as is, STATS next", () => {
-		const { messages } = run(daemonFramer(), [concat(NO_FILTER_STARTCAP, STATS)]);
+		const { messages } = run(daemonFramer(), [concatBytes(NO_FILTER_STARTCAP, STATS)]);
 		expect(messages.map((m) => [m.type, m.payload.length / 2, m.tolerated])).toEqual([
 			[4, 20, false],
 			[9, 0, false],
@@ -207,7 +208,7 @@ describe("libpcap no-filter STARTCAP tolerance (§7.7)", () => {
 
 	test("E7a with a mismatch in the first stray byte already present decides without waiting", () => {
 		const framer = daemonFramer();
-		const { messages, last } = run(framer, [concat(NO_FILTER_STARTCAP, hex("00 09"))]);
+		const { messages, last } = run(framer, [concatBytes(NO_FILTER_STARTCAP, hex("00 09"))]);
 		expect(messages.map((m) => [m.type, m.tolerated])).toEqual([[4, false]]);
 		expect(last).toBe("incomplete");
 		expect(framer.isHolding).toBe(false);
@@ -227,7 +228,7 @@ describe("libpcap no-filter STARTCAP tolerance (§7.7)", () => {
 
 	test("held, then released by the session's 1 s timer: plen 20 as is, stray bytes parsed as the next header", () => {
 		const framer = daemonFramer();
-		framer.push(concat(NO_FILTER_STARTCAP, hex("0006")));
+		framer.push(concatBytes(NO_FILTER_STARTCAP, hex("0006")));
 		expect(framer.next()).toEqual({
 			kind: "held",
 			header: { version: 0, type: MessageType.STARTCAP_REQ, value: 0, payloadLength: 20 },

@@ -20,7 +20,8 @@ import {
 	truncateErrorText,
 	truncateUtf8,
 } from "../../../src/protocol/index.ts";
-import { concat, hex, toHex } from "./hex.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { hex, toHex } from "./hex.ts";
 
 describe("message types", () => {
 	test("names match rpcap_msg_type_string() and are used in the §15 texts", () => {
@@ -66,7 +67,7 @@ describe("header", () => {
 		const bytes = encodeHeader(header);
 		expect(toHex(bytes)).toBe("0082abcdfedcba98");
 		expect(readHeader(bytes)).toEqual(header);
-		expect(readHeader(concat(hex("ffff"), bytes), 2)).toEqual(header);
+		expect(readHeader(concatBytes(hex("ffff"), bytes), 2)).toEqual(header);
 	});
 });
 

@@ -24,7 +24,8 @@ import {
 	readHeader,
 	writePacketHeader,
 } from "../../../src/protocol/index.ts";
-import { ascii, concat, hex, toHex } from "./hex.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { ascii, hex, toHex } from "./hex.ts";
 
 function thrown(run: () => unknown): [number, string] {
 	try {
@@ -226,11 +227,11 @@ describe("PACKET (§11.3, bad-inputs K1, K3–K5)", () => {
 	test("K3: caplen above plen − 20 or a payload under 20 bytes is malformed; extra bytes are ignored", () => {
 		const header = (caplen: number) =>
 			hex(`00000001 00000002 ${caplen.toString(16).padStart(8, "0")} 00000040 00000001`);
-		expect(thrown(() => decodePacket(concat(header(5), hex("01020304"))))).toEqual([
+		expect(thrown(() => decodePacket(concatBytes(header(5), hex("01020304"))))).toEqual([
 			16,
 			"Packet caplen 5 exceeds the 4 bytes in the message",
 		]);
 		expect(thrown(() => decodePacket(new Uint8Array(19)))).toEqual([16, "Message payload is too short"]);
-		expect(decodePacket(concat(header(2), hex("0102 0304"))).data).toEqual(hex("0102"));
+		expect(decodePacket(concatBytes(header(2), hex("0102 0304"))).data).toEqual(hex("0102"));
 	});
 });

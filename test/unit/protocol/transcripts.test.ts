@@ -28,8 +28,9 @@ import {
 	type RpcapHeader,
 	StartcapFlag,
 } from "../../../src/protocol/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 import { runBpf } from "./bpf-interpreter.ts";
-import { ascii, concat, hex, toHex } from "./hex.ts";
+import { ascii, hex, toHex } from "./hex.ts";
 import { UDP_PORT_9_FILTER } from "./udp-port-9-filter.ts";
 
 const UDP_PORT_9_WIRE = `
@@ -104,7 +105,10 @@ describe("Appendix B main transcript (passive, lo, 'udp and port 9')", () => {
 		// The reconstructed program really is "udp and port 9" with snaplen 1500.
 		expect(runBpf(request.filter.program, FRAME_52)).toBe(1500);
 		expect(
-			runBpf(request.filter.program, concat(FRAME_52.subarray(0, 36), hex("0035"), FRAME_52.subarray(38))),
+			runBpf(
+				request.filter.program,
+				concatBytes(FRAME_52.subarray(0, 36), hex("0035"), FRAME_52.subarray(38)),
+			),
 		).toBe(0);
 	});
 
@@ -116,7 +120,10 @@ describe("Appendix B main transcript (passive, lo, 'udp and port 9')", () => {
 	});
 
 	test("data: PACKET caplen 52, len 52, npkt 1", () => {
-		const wire = concat(hex("00 07 0000 00000048  6560a3b1 000b71b0 00000034 00000034 00000001"), FRAME_52);
+		const wire = concatBytes(
+			hex("00 07 0000 00000048  6560a3b1 000b71b0 00000034 00000034 00000001"),
+			FRAME_52,
+		);
 		const framer = new MessageFramer({ maxPayloadLength: 20 + 1500 });
 		framer.push(wire);
 		const event = framer.next();
@@ -197,11 +204,11 @@ describe("Appendix B variants", () => {
 		expect(request.filter.program).toEqual([{ code: 0x06, jt: 0, jf: 0, k: 1500 }]);
 		// Re-encoding produces the correct message (plen 28), i.e. the same bytes with the length fixed.
 		const fixed = encodeStartcapRequest({ ...request, program: request.filter.program });
-		expect(toHex(fixed)).toBe(toHex(concat(hex("00 04 0000 0000001c"), wire.subarray(8))));
+		expect(toHex(fixed)).toBe(toHex(concatBytes(hex("00 04 0000 0000001c"), wire.subarray(8))));
 	});
 
 	test("TLS required, plaintext client: ERROR 19", () => {
-		const wire = concat(hex("00 01 0013 0000001e"), ascii("TLS is required by this server"));
+		const wire = concatBytes(hex("00 01 0013 0000001e"), ascii("TLS is required by this server"));
 		const { header, payload } = frame(wire);
 		expect(header.value).toBe(ErrorCode.TLS_REQUIRED);
 		expect(decodeErrorMessage(payload)).toBe("TLS is required by this server");
@@ -210,7 +217,7 @@ describe("Appendix B variants", () => {
 
 	test("fork preselection refusal: ERROR 6", () => {
 		const text = "can only open preselected interface 'vA'";
-		const wire = concat(hex("00 01 0006 00000028"), ascii(text));
+		const wire = concatBytes(hex("00 01 0006 00000028"), ascii(text));
 		const { header, payload } = frame(wire);
 		expect(header.value).toBe(ErrorCode.OPEN);
 		expect(decodeErrorMessage(payload)).toBe(text);

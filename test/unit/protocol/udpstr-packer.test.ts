@@ -10,6 +10,7 @@ import {
 	UdpstrSizeError,
 	udpstrFloorWireBytes,
 } from "../../../src/protocol/udpstr-packer.ts";
+import { concatBytes } from "../../support/bytes.ts";
 
 const NONE = 0xffff;
 
@@ -53,16 +54,6 @@ function header(firstHeaderIndex: number, seqno: number): number[] {
 		firstHeaderIndex & 0xff,
 		...[24, 16, 8, 0].map((s) => (seqno >>> s) & 0xff),
 	];
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-	let off = 0;
-	for (const p of parts) {
-		out.set(p, off);
-		off += p.length;
-	}
-	return out;
 }
 
 interface DatagramSummary {
@@ -179,7 +170,7 @@ describe("UdpstrPacker golden vectors (extrahop-udpstr.md §3.4, bad-inputs.md K
 		expect(packer.pendingBytes).toBe(1200);
 		const guard = packer.packRecord(records[15]!).map((d) => d.slice());
 		expect(summarise(guard)).toEqual([{ length: 1208, firstHeaderIndex: 8, seqno: 0 }]);
-		expect(guard[0]).toEqual(Uint8Array.from([...header(8, 0), ...concat(records.slice(0, 15))]));
+		expect(guard[0]).toEqual(Uint8Array.from([...header(8, 0), ...concatBytes(...records.slice(0, 15))]));
 		const tail = packer.flush();
 		expect(summarise(tail)).toEqual([{ length: 88, firstHeaderIndex: 8, seqno: 1 }]);
 		expect(tail[0]).toEqual(Uint8Array.from([...header(8, 1), ...records[15]!]));
@@ -214,8 +205,8 @@ describe("UdpstrPacker golden vectors (extrahop-udpstr.md §3.4, bad-inputs.md K
 			{ length: 1208, firstHeaderIndex: 8, seqno: 3 },
 			{ length: 1472, firstHeaderIndex: 8, seqno: 4 },
 		]);
-		expect(concat(out.map((d) => d.subarray(8)))).toEqual(
-			concat(records).subarray(0, 3 * 1464 + 1440 + 1200),
+		expect(concatBytes(...out.map((d) => d.subarray(8)))).toEqual(
+			concatBytes(...records).subarray(0, 3 * 1464 + 1440 + 1200),
 		);
 	});
 
@@ -234,7 +225,7 @@ describe("UdpstrPacker golden vectors (extrahop-udpstr.md §3.4, bad-inputs.md K
 			{ length: 500, firstHeaderIndex: NONE, seqno: 5 },
 			{ length: 124, firstHeaderIndex: NONE, seqno: 6 },
 		]);
-		expect(concat(out.map((d) => d.subarray(8)))).toEqual(concat(records));
+		expect(concatBytes(...out.map((d) => d.subarray(8)))).toEqual(concatBytes(...records));
 	});
 });
 

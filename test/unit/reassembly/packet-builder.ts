@@ -1,3 +1,4 @@
+import { concatBytes } from "../../support/bytes.ts";
 // Test support: builds TCP/IP frames for every supported link type, and scripted conversations of them.
 
 export const LINK_ETHERNET = 1;
@@ -116,7 +117,8 @@ export function frame(spec: SegmentSpec, options: FrameOptions = {}): Uint8Array
 	const etherType = ip[0]! >> 4 === 4 ? 0x0800 : 0x86dd;
 	const linktype = options.linktype ?? LINK_ETHERNET;
 	if (linktype === LINK_RAW) return ip;
-	if (linktype === LINK_NULL) return concat([new Uint8Array([etherType === 0x0800 ? 2 : 10, 0, 0, 0]), ip]);
+	if (linktype === LINK_NULL)
+		return concatBytes(new Uint8Array([etherType === 0x0800 ? 2 : 10, 0, 0, 0]), ip);
 	if (linktype === LINK_SLL) {
 		const header = new Uint8Array(16);
 		header[1] = 4; // sent by us
@@ -124,7 +126,7 @@ export function frame(spec: SegmentSpec, options: FrameOptions = {}): Uint8Array
 		header[5] = 6;
 		header[14] = etherType >> 8;
 		header[15] = etherType & 0xff;
-		return concat([header, ip]);
+		return concatBytes(header, ip);
 	}
 	if (linktype === LINK_SLL2) {
 		const header = new Uint8Array(20);
@@ -132,12 +134,12 @@ export function frame(spec: SegmentSpec, options: FrameOptions = {}): Uint8Array
 		header[1] = etherType & 0xff;
 		header[9] = 1;
 		header[11] = 6;
-		return concat([header, ip]);
+		return concatBytes(header, ip);
 	}
 	const parts: Uint8Array[] = [new Uint8Array([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1])];
 	for (const vlan of options.vlans ?? []) parts.push(new Uint8Array([0x81, 0x00, vlan >> 8, vlan & 0xff]));
 	parts.push(new Uint8Array([etherType >> 8, etherType & 0xff]), ip);
-	const frameBytes = concat(parts);
+	const frameBytes = concatBytes(...parts);
 	if (options.padTo !== undefined && frameBytes.length < options.padTo) {
 		const padded = new Uint8Array(options.padTo);
 		padded.set(frameBytes);
@@ -145,16 +147,6 @@ export function frame(spec: SegmentSpec, options: FrameOptions = {}): Uint8Array
 		return padded;
 	}
 	return frameBytes;
-}
-
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let at = 0;
-	for (const part of parts) {
-		out.set(part, at);
-		at += part.length;
-	}
-	return out;
 }
 
 export interface ScriptedPacket {

@@ -7,6 +7,7 @@ import type {
 	FlowInfo,
 	StreamListener,
 } from "../../../src/reassembly/index.ts";
+import { concatBytes } from "../../support/bytes.ts";
 
 export type Piece = { bytes: Uint8Array } | { gap: number };
 
@@ -67,12 +68,5 @@ export function streamText(flow: RecordedFlow, direction: Direction): string {
 
 /** A direction's bytes with gaps left out. */
 export function streamBytes(flow: RecordedFlow, direction: Direction): Uint8Array {
-	const parts = flow.pieces[direction].flatMap((p) => ("bytes" in p ? [p.bytes] : []));
-	const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-	let at = 0;
-	for (const part of parts) {
-		out.set(part, at);
-		at += part.length;
-	}
-	return out;
+	return concatBytes(...flow.pieces[direction].flatMap((p) => ("bytes" in p ? [p.bytes] : [])));
 }

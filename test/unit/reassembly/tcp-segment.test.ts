@@ -1,15 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { addressText, flowKey, type KeyOrientation } from "../../../src/reassembly/flow-key.ts";
 import { decodeTcpSegment, newTcpSegment } from "../../../src/reassembly/tcp-segment.ts";
-import {
-	concat,
-	frame,
-	ipPacket,
-	LINK_ETHERNET,
-	LINK_RAW,
-	LINK_SLL,
-	parseAddress,
-} from "./packet-builder.ts";
+import { concatBytes } from "../../support/bytes.ts";
+import { frame, ipPacket, LINK_ETHERNET, LINK_RAW, LINK_SLL, parseAddress } from "./packet-builder.ts";
 
 const spec = {
 	src: "10.0.0.1",
@@ -41,28 +34,28 @@ describe("decodeTcpSegment", () => {
 
 	test("802.1ad outer tag and 802.1Q inner tag are skipped", () => {
 		const inner = frame(spec, { vlans: [5] });
-		const qinq = concat([inner.subarray(0, 12), new Uint8Array([0x88, 0xa8, 0, 9]), inner.subarray(12)]);
+		const qinq = concatBytes(inner.subarray(0, 12), new Uint8Array([0x88, 0xa8, 0, 9]), inner.subarray(12));
 		expect(decode(LINK_ETHERNET, qinq).segment.payloadLength).toBe(3);
 	});
 
 	test("IPv6 extension headers before TCP are walked; fragments are reported", () => {
 		const plain = ipPacket({ ...spec, src: "2001:db8::1", dst: "2001:db8::2" });
-		const withOptions = concat([
+		const withOptions = concatBytes(
 			plain.subarray(0, 40),
 			new Uint8Array([60, 0, 1, 4, 0, 0, 0, 0]),
 			new Uint8Array([6, 0, 1, 4, 0, 0, 0, 0]),
 			plain.subarray(40),
-		]);
+		);
 		withOptions[6] = 0; // hop-by-hop first
 		withOptions[5] = plain[5]! + 16;
 		const decoded = decode(LINK_RAW, withOptions);
 		expect(decoded.outcome).toBe("tcp");
 		expect(decoded.segment.payloadLength).toBe(3);
-		const fragment = concat([
+		const fragment = concatBytes(
 			plain.subarray(0, 40),
 			new Uint8Array([6, 0, 0, 1, 0, 0, 0, 1]),
 			plain.subarray(40),
-		]);
+		);
 		fragment[6] = 44;
 		expect(decode(LINK_RAW, fragment).outcome).toBe("fragment");
 	});
