@@ -1,7 +1,7 @@
 // One HTTP/1.x connection: reads both directions, pairs responses with requests (pipelining, keep-alive, gaps).
 
 import type { FlowInfo } from "../stream-listener.ts";
-import type { HttpExchange } from "./http-exchange.ts";
+import type { HttpExchange, MessageRecord } from "./http-exchange.ts";
 import {
 	FRAMING_NONE,
 	FRAMING_TUNNEL,
@@ -76,34 +76,18 @@ export class HttpConnection implements MessageHandler {
 		if (side !== "response" || head.kind !== "response") return undefined;
 		const target = this.#target(start, mustDecide);
 		if (target === undefined) return undefined;
-		const firstByte = { sec: start.tsSec, usec: start.tsUsec };
 		if (head.status >= 100 && head.status < 200 && head.status !== 101) {
 			target.exchange.interim.push({
 				status: head.status,
 				reason: head.reason,
 				headers: head.headers,
-				firstByte,
+				firstByte: { sec: start.tsSec, usec: start.tsUsec },
 			});
 			this.#interim = true;
 			return { kind: FRAMING_NONE, length: 0 };
 		}
 		if (this.#queue[0] === target) this.#queue.shift();
-		const chunked = isChunked(head.headers);
-		const length = contentLength(head.headers);
-		target.exchange.response = {
-			status: head.status,
-			reason: head.reason,
-			version: head.version,
-			headers: head.headers,
-			headBytes: head.headBytes,
-			bodyBytes: 0,
-			missingBytes: 0,
-			contentLength: length >= 0 ? length : null,
-			chunked,
-			complete: false,
-			firstByte,
-			lastByte: firstByte,
-		};
+		target.exchange.response = { status: head.status, reason: head.reason, ...newMessageRecord(head, start) };
 		this.#response = target;
 		const framing = responseFraming(target.exchange.request?.method ?? null, head);
 		if (framing.kind === FRAMING_TUNNEL) this.#requests?.stop();
@@ -186,24 +170,12 @@ export class HttpConnection implements MessageHandler {
 	}
 
 	#requestHead(head: RequestHead, start: MessageStart): Framing {
-		const chunked = isChunked(head.headers);
-		const length = contentLength(head.headers);
-		const firstByte = { sec: start.tsSec, usec: start.tsUsec };
 		const pending = this.#newPending(start.offset);
 		pending.exchange.request = {
 			method: head.method,
 			url: head.target,
 			host: headerValues(head.headers, "host")[0] ?? authorityOf(head.target),
-			version: head.version,
-			headers: head.headers,
-			headBytes: head.headBytes,
-			bodyBytes: 0,
-			missingBytes: 0,
-			contentLength: length >= 0 ? length : null,
-			chunked,
-			complete: false,
-			firstByte,
-			lastByte: firstByte,
+			...newMessageRecord(head, start),
 		};
 		this.#request = pending;
 		this.#queue.push(pending);
@@ -295,4 +267,22 @@ export class HttpConnection implements MessageHandler {
 function authorityOf(target: string): string | null {
 	const match = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]+)/.exec(target);
 	return match?.[1] ?? null;
+}
+
+/** The fields requests and responses share, for a message whose head was just read. */
+function newMessageRecord(head: MessageHead, start: MessageStart): MessageRecord {
+	const length = contentLength(head.headers);
+	const firstByte = { sec: start.tsSec, usec: start.tsUsec };
+	return {
+		version: head.version,
+		headers: head.headers,
+		headBytes: head.headBytes,
+		bodyBytes: 0,
+		missingBytes: 0,
+		contentLength: length >= 0 ? length : null,
+		chunked: isChunked(head.headers),
+		complete: false,
+		firstByte,
+		lastByte: { ...firstByte },
+	};
 }

@@ -8,7 +8,7 @@ export interface Timestamp {
 	usec: number;
 }
 
-interface MessageRecord {
+export interface MessageRecord {
 	version: string;
 	headers: HeaderList;
 	/** Bytes of the head (start line to empty line). */
