@@ -33,38 +33,34 @@ export interface SockaddrLayout {
 	readonly linkKind: "sockaddr_ll" | "sockaddr_dl" | null;
 }
 
-const pcapIf = { next: 0, name: 8, description: 16, addresses: 24, flags: 32 };
-const pcapAddr = { next: 0, addr: 8, netmask: 16, broadaddr: 24, dstaddr: 32 };
-const bpfProgram = { size: 16, len: 0, insns: 8 };
-const pcapStat = { size: 12, recv: 0, drop: 4, ifdrop: 8 };
+// The same on every 64-bit target; only pcap_pkthdr (struct timeval) and sockaddr differ.
+const shared = {
+	pointerSize: 8,
+	pcapIf: { next: 0, name: 8, description: 16, addresses: 24, flags: 32 },
+	pcapAddr: { next: 0, addr: 8, netmask: 16, broadaddr: 24, dstaddr: 32 },
+	bpfProgram: { size: 16, len: 0, insns: 8 },
+	pcapStat: { size: 12, recv: 0, drop: 4, ifdrop: 8 },
+} as const;
+
+/** LP64: struct timeval takes 16 bytes (64-bit tv_sec; tv_usec 64-bit on Linux, 32-bit plus padding on macOS). */
+const lp64Pkthdr = { size: 24, tvSec: 0, tvSecSize: 8, tvUsec: 8, caplen: 16, len: 20 } as const;
 
 const LINUX: StructLayouts = {
-	pointerSize: 8,
-	pcapIf,
-	pcapAddr,
-	pkthdr: { size: 24, tvSec: 0, tvSecSize: 8, tvUsec: 8, caplen: 16, len: 20 },
-	bpfProgram,
-	pcapStat,
+	...shared,
+	pkthdr: lp64Pkthdr,
 	sockaddr: { familyField: "u16", afInet: 2, afInet6: 10, afLink: 17, linkKind: "sockaddr_ll" },
 };
 
+/** Windows keeps struct timeval's fields 32-bit (LLP64). */
 const WINDOWS: StructLayouts = {
-	pointerSize: 8,
-	pcapIf,
-	pcapAddr,
+	...shared,
 	pkthdr: { size: 16, tvSec: 0, tvSecSize: 4, tvUsec: 4, caplen: 8, len: 12 },
-	bpfProgram,
-	pcapStat,
 	sockaddr: { familyField: "u16", afInet: 2, afInet6: 23, afLink: null, linkKind: null },
 };
 
 const DARWIN: StructLayouts = {
-	pointerSize: 8,
-	pcapIf,
-	pcapAddr,
-	pkthdr: { size: 24, tvSec: 0, tvSecSize: 8, tvUsec: 8, caplen: 16, len: 20 },
-	bpfProgram,
-	pcapStat,
+	...shared,
+	pkthdr: lp64Pkthdr,
 	sockaddr: { familyField: "u8-after-len", afInet: 2, afInet6: 30, afLink: 18, linkKind: "sockaddr_dl" },
 };
 
