@@ -25,6 +25,12 @@ export class MalformedMessageError extends RpcapError {
 
 /** Exact reference text (§4.2, §7.5, §8.2, §9, §18.1). */
 export const PAYLOAD_TOO_SHORT = "Message payload is too short";
+/** A big-endian view of a payload that must hold at least `minimumSize` bytes; else "too short" with `code`. */
+export function payloadView(payload: Uint8Array, minimumSize: number, code: number): DataView {
+	if (payload.length < minimumSize) throw new MalformedMessageError(code, PAYLOAD_TOO_SHORT);
+	return new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+}
+
 /** §1.2 hard-cap text. */
 export const PAYLOAD_TOO_LARGE = "Message payload is too large";
 

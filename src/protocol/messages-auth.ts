@@ -1,6 +1,6 @@
 // AUTH_REQ (rpcap_auth + username + password) and AUTH_REPLY (versions + byte-order magic) (§4).
 
-import { MalformedMessageError, PAYLOAD_TOO_SHORT, RpcapError } from "./errors.ts";
+import { MalformedMessageError, PAYLOAD_TOO_SHORT, payloadView, RpcapError } from "./errors.ts";
 import { allocateMessage, BYTE_ORDER_MAGIC, ErrorCode, MessageType, PROTOCOL_VERSION } from "./header.ts";
 import { utf8Encode } from "./text.ts";
 
@@ -52,8 +52,7 @@ export function encodeAuthRequest(request: AuthRequestInit, version = PROTOCOL_V
  * NULL auth ignores slen1/slen2 and trailing bytes; the credentials are views into `payload`.
  */
 export function decodeAuthRequest(payload: Uint8Array): AuthRequest {
-	if (payload.length < AUTH_HEADER_SIZE) throw new MalformedMessageError(ErrorCode.AUTH, PAYLOAD_TOO_SHORT);
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	const view = payloadView(payload, AUTH_HEADER_SIZE, ErrorCode.AUTH);
 	const type = view.getUint16(0);
 	if (type === AuthType.NULL) return { type: "null" };
 	if (type !== AuthType.PASSWORD) {
@@ -101,8 +100,7 @@ export function decodeAuthReply(payload: Uint8Array): AuthReply {
 		throw new MalformedMessageError(ErrorCode.AUTH, "Authentication reply from server is too short");
 	}
 	if (payload.length === 2) return { minVersion: payload[0]!, maxVersion: payload[1]!, byteOrder: null };
-	if (payload.length < AUTH_REPLY_SIZE) throw new MalformedMessageError(ErrorCode.AUTH, PAYLOAD_TOO_SHORT);
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	const view = payloadView(payload, AUTH_REPLY_SIZE, ErrorCode.AUTH);
 	const magic = view.getUint32(4);
 	let byteOrder: ByteOrder;
 	if (magic === BYTE_ORDER_MAGIC) byteOrder = "big";

@@ -8,7 +8,7 @@ import {
 	writeFilter,
 } from "./bpf.ts";
 import type { BpfProgram } from "./bpf-program.ts";
-import { MalformedMessageError, PAYLOAD_TOO_SHORT } from "./errors.ts";
+import { MalformedMessageError, payloadView } from "./errors.ts";
 import { allocateMessage, ErrorCode, MessageType, PROTOCOL_VERSION } from "./header.ts";
 
 const STARTCAP_FIXED_SIZE = 12;
@@ -65,10 +65,7 @@ export function encodeStartcapRequest(request: StartcapRequest, version = PROTOC
  * 8-byte filter header is missing; every filter problem lands in `filter`.
  */
 export function decodeStartcapRequest(payload: Uint8Array): DecodedStartcapRequest {
-	if (payload.length < STARTCAP_MIN_PAYLOAD) {
-		throw new MalformedMessageError(ErrorCode.STARTCAPTURE, PAYLOAD_TOO_SHORT);
-	}
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	const view = payloadView(payload, STARTCAP_MIN_PAYLOAD, ErrorCode.STARTCAPTURE);
 	return {
 		snaplen: view.getUint32(0),
 		readTimeout: view.getUint32(4),
@@ -94,10 +91,7 @@ export function encodeStartcapReply(reply: StartcapReply, version = PROTOCOL_VER
 
 /** Needs ≥ 8 bytes (extra ignored), as libpcap's client (§18.1). */
 export function decodeStartcapReply(payload: Uint8Array): StartcapReply {
-	if (payload.length < STARTCAP_REPLY_SIZE) {
-		throw new MalformedMessageError(ErrorCode.STARTCAPTURE, PAYLOAD_TOO_SHORT);
-	}
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	const view = payloadView(payload, STARTCAP_REPLY_SIZE, ErrorCode.STARTCAPTURE);
 	return { bufferSize: view.getInt32(0), portData: view.getUint16(4) };
 }
 
@@ -136,9 +130,7 @@ export function encodeStatsReply(stats: StatsReply, version = PROTOCOL_VERSION):
 
 /** Needs ≥ 16 bytes (extra ignored), as libpcap's client (§18.1). */
 export function decodeStatsReply(payload: Uint8Array): StatsReply {
-	if (payload.length < STATS_REPLY_SIZE)
-		throw new MalformedMessageError(ErrorCode.GETSTATS, PAYLOAD_TOO_SHORT);
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	const view = payloadView(payload, STATS_REPLY_SIZE, ErrorCode.GETSTATS);
 	return {
 		ifRecv: view.getUint32(0),
 		ifDrop: view.getUint32(4),
@@ -165,12 +157,10 @@ export function encodeSetSamplingRequest(request: SamplingRequest, version = PRO
 
 /** Throws MalformedMessageError code 15: "Message payload is too short" (< 8 bytes), "Unknown sampling method N" (> 2). */
 export function decodeSetSamplingRequest(payload: Uint8Array): SamplingRequest {
-	if (payload.length < SAMPLING_SIZE)
-		throw new MalformedMessageError(ErrorCode.SETSAMPLING, PAYLOAD_TOO_SHORT);
-	const method = payload[0]!;
+	const view = payloadView(payload, SAMPLING_SIZE, ErrorCode.SETSAMPLING);
+	const method = view.getUint8(0);
 	if (method > SamplingMethod.FIRST_AFTER_N_MS) {
 		throw new MalformedMessageError(ErrorCode.SETSAMPLING, `Unknown sampling method ${method}`);
 	}
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
 	return { method, value: view.getUint32(4) };
 }

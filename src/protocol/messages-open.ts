@@ -1,6 +1,6 @@
 // OPEN request (device name) and OPEN_REPLY (linktype, tzoff) (§6).
 
-import { MalformedMessageError, PAYLOAD_TOO_SHORT } from "./errors.ts";
+import { MalformedMessageError, payloadView } from "./errors.ts";
 import {
 	allocateMessage,
 	ErrorCode,
@@ -53,7 +53,6 @@ export function encodeOpenReply(reply: OpenReply, version = PROTOCOL_VERSION): U
 
 /** Needs ≥ 8 bytes (extra ignored), as libpcap's client (§18.1). */
 export function decodeOpenReply(payload: Uint8Array): OpenReply {
-	if (payload.length < OPEN_REPLY_SIZE) throw new MalformedMessageError(ErrorCode.OPEN, PAYLOAD_TOO_SHORT);
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	const view = payloadView(payload, OPEN_REPLY_SIZE, ErrorCode.OPEN);
 	return { linktype: view.getInt32(0), tzoff: view.getInt32(4) };
 }

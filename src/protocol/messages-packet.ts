@@ -1,6 +1,6 @@
 // PACKET (type 7): header + 20-byte rpcap_pkthdr + packet bytes, with the true 32-bit plen (§11.3).
 
-import { MalformedMessageError, PAYLOAD_TOO_SHORT } from "./errors.ts";
+import { MalformedMessageError, payloadView } from "./errors.ts";
 import {
 	ErrorCode,
 	MessageType,
@@ -71,9 +71,7 @@ export function encodePacket(packet: CapturedPacket, version = PROTOCOL_VERSION)
  * CVE-2026-18238). Bytes after `caplen` are ignored.
  */
 export function decodePacket(payload: Uint8Array): CapturedPacket {
-	if (payload.length < PACKET_HEADER_SIZE)
-		throw new MalformedMessageError(ErrorCode.WRONGMSG, PAYLOAD_TOO_SHORT);
-	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	const view = payloadView(payload, PACKET_HEADER_SIZE, ErrorCode.WRONGMSG);
 	const caplen = view.getUint32(8);
 	if (caplen > payload.length - PACKET_HEADER_SIZE) {
 		throw new MalformedMessageError(
