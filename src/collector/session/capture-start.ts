@@ -69,28 +69,27 @@ async function startDatagram(
 		settings.udpReceiveBufferBytes,
 	);
 	const expected = expectedFraming(settings.transport);
+	const receiver = new UdpDataReceiver({
+		snaplen: settings.snaplen,
+		sensorAddress: control.remoteAddress,
+		onRecord,
+		onFraming: (framing: UdpFraming) => {
+			started.transport = framing === "classic" ? "udp" : "udpstr";
+			if (framing !== expected) {
+				effects.log.warn(
+					`sensor sends ${framing} datagrams, not the ${expected} framing --transport asked for`,
+				);
+			}
+		},
+	});
+	// Only a datagram calls onFraming, and none can arrive before the handler below is set.
 	const started: StartedCapture = {
-		receiver: null as unknown as PacketReceiver,
+		receiver,
 		transport: settings.transport,
 		ended: new Promise<Error | null>(() => {}),
 		datagram: true,
 		close: () => channel.close(),
 	};
-	const onFraming = (framing: UdpFraming) => {
-		started.transport = framing === "classic" ? "udp" : "udpstr";
-		if (framing !== expected) {
-			effects.log.warn(
-				`sensor sends ${framing} datagrams, not the ${expected} framing --transport asked for`,
-			);
-		}
-	};
-	const receiver = new UdpDataReceiver({
-		snaplen: settings.snaplen,
-		sensorAddress: control.remoteAddress,
-		onRecord,
-		onFraming,
-	});
-	started.receiver = receiver;
 	channel.setHandler((datagram, address) => receiver.receive(datagram, address));
 	try {
 		const reply = await requestStartcap(client, settings, program, StartcapFlag.DGRAM, channel.port);
