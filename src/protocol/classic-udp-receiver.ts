@@ -1,5 +1,6 @@
 // Classic UDP data receiver: one RPCAP PACKET message per datagram (rpcap-protocol.md §11.3, §18.2)
 
+import { HEADER_SIZE } from "./header.ts";
 import {
 	effectiveSnaplen,
 	type PacketRecordHandler,
@@ -12,7 +13,6 @@ import {
 } from "./pkthdr.ts";
 import { DATA_MSG_TYPE_PACKET } from "./udpstr-constants.ts";
 
-const RPCAP_HEADER_LENGTH = 8;
 const HALF_RANGE = 0x80000000;
 
 export interface ClassicUdpReceiverOptions {
@@ -68,20 +68,16 @@ export class ClassicUdpReceiver {
 		const n = datagram.length;
 		counters.datagramsReceived++;
 		counters.bytesReceived += n;
-		if (
-			n < RPCAP_HEADER_LENGTH + PKTHDR_LENGTH ||
-			datagram[0] !== 0 ||
-			datagram[1] !== DATA_MSG_TYPE_PACKET
-		) {
+		if (n < HEADER_SIZE + PKTHDR_LENGTH || datagram[0] !== 0 || datagram[1] !== DATA_MSG_TYPE_PACKET) {
 			counters.malformedDatagrams++;
 			return "malformed";
 		}
 		const view = new DataView(datagram.buffer, datagram.byteOffset, n);
 		const plen = view.getUint32(4);
-		const record = RPCAP_HEADER_LENGTH;
+		const record = HEADER_SIZE;
 		const caplen = view.getUint32(record + PKTHDR_CAPLEN_OFFSET);
 		// Exactly one message per datagram, and caplen = plen − 20 exactly (the CVE-2026-18238 bound, §11.3).
-		if (plen !== n - RPCAP_HEADER_LENGTH || caplen !== plen - PKTHDR_LENGTH || caplen > this.snaplen) {
+		if (plen !== n - HEADER_SIZE || caplen !== plen - PKTHDR_LENGTH || caplen > this.snaplen) {
 			counters.malformedDatagrams++;
 			return "malformed";
 		}

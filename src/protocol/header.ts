@@ -1,5 +1,7 @@
 // The 8-byte RPCAP common header, message-type and error-code tables, protocol size limits.
 
+import { readUint32BE } from "./big-endian.ts";
+
 /** rpcap-protocol.md §1.1: ver, type, value (BE u16), plen (BE u32). */
 export const HEADER_SIZE = 8;
 /** Only protocol version 0 exists (§2). */
@@ -165,12 +167,7 @@ export function readHeader(bytes: Uint8Array, offset = 0): RpcapHeader {
 		version: bytes[offset]!,
 		type: bytes[offset + 1]!,
 		value: (bytes[offset + 2]! << 8) | bytes[offset + 3]!,
-		payloadLength:
-			((bytes[offset + 4]! << 24) |
-				(bytes[offset + 5]! << 16) |
-				(bytes[offset + 6]! << 8) |
-				bytes[offset + 7]!) >>>
-			0,
+		payloadLength: readUint32BE(bytes, offset + 4),
 	};
 }
 

@@ -1,5 +1,6 @@
 // Public API of the pure RPCAP codec (udpstr exports are added by its own module).
 
+export * from "./big-endian.ts";
 export * from "./bpf.ts";
 export * from "./bpf-compose.ts";
 export * from "./bpf-program.ts";

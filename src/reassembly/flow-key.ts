@@ -1,5 +1,6 @@
 // The direction-independent key of a TCP segment's 5-tuple, and the printable form of its endpoints.
 
+import { readUint32BE } from "../protocol/big-endian.ts";
 import { formatIpv4, formatIpv6 } from "../protocol/ip-address.ts";
 import type { TcpSegment } from "./tcp-segment.ts";
 
@@ -36,13 +37,9 @@ function compareBytes(bytes: Uint8Array, a: number, b: number, size: number): nu
 }
 
 function addressKey(bytes: Uint8Array, at: number, size: number): string {
-	let key = `${word(bytes, at)}`;
-	for (let i = 4; i < size; i += 4) key += `.${word(bytes, at + i)}`;
+	let key = `${readUint32BE(bytes, at)}`;
+	for (let i = 4; i < size; i += 4) key += `.${readUint32BE(bytes, at + i)}`;
 	return size === 4 ? key : `6.${key}`;
-}
-
-function word(bytes: Uint8Array, at: number): number {
-	return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 export function sourceEndpoint(segment: TcpSegment): Endpoint {

@@ -1,5 +1,6 @@
 // Decodes one captured frame down to its TCP segment (IPv4/IPv6 with extension headers) into reusable slots.
 
+import { readUint32BE } from "../protocol/big-endian.ts";
 import { ETHERTYPE_IPV4, findNetworkLayer, type NetworkLayer } from "./link-layer.ts";
 
 export const TCP_FIN = 0x01;
@@ -114,16 +115,12 @@ function tcp(frame: Uint8Array, at: number, ipEnd: number, out: TcpSegment): Fra
 	if (headerLength < 20 || ipEnd < at + headerLength) return "malformed";
 	out.srcPort = (frame[at]! << 8) | frame[at + 1]!;
 	out.dstPort = (frame[at + 2]! << 8) | frame[at + 3]!;
-	out.seq = readU32(frame, at + 4);
-	out.ack = readU32(frame, at + 8);
+	out.seq = readUint32BE(frame, at + 4);
+	out.ack = readUint32BE(frame, at + 8);
 	out.flags = frame[at + 13]!;
 	out.payloadOffset = at + headerLength;
 	out.wirePayloadLength = ipEnd - out.payloadOffset;
 	// Ethernet pads short frames: the IP length, not the frame length, says where the payload ends.
 	out.payloadLength = Math.max(0, Math.min(ipEnd, frame.length) - out.payloadOffset);
 	return "tcp";
-}
-
-function readU32(bytes: Uint8Array, at: number): number {
-	return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }

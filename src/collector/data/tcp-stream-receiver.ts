@@ -13,9 +13,10 @@ import {
 	PKTHDR_TS_SEC_OFFSET,
 	PKTHDR_TS_USEC_OFFSET,
 	PROTOCOL_VERSION,
+	readUint32BE,
 } from "../../protocol/index.ts";
 import { ProtocolViolationError } from "../errors.ts";
-import type { PacketReceiver, ReceiverCounters } from "./packet-receiver.ts";
+import { type PacketReceiver, type ReceiverCounters, zeroCounters } from "./packet-receiver.ts";
 
 const HALF_RANGE = 0x80000000;
 
@@ -25,15 +26,7 @@ const HALF_RANGE = 0x80000000;
  */
 export class TcpStreamReceiver implements PacketReceiver {
 	readonly #framer: MessageFramer;
-	readonly #counters: ReceiverCounters = {
-		packets: 0,
-		bytes: 0,
-		lostRecords: 0,
-		lostDatagrams: 0,
-		lateDatagrams: 0,
-		malformed: 0,
-		foreignDatagrams: 0,
-	};
+	readonly #counters: ReceiverCounters = zeroCounters();
 	readonly #snaplen: number;
 	#nextNpkt = 1;
 	#started = false;
@@ -101,30 +94,25 @@ export class TcpStreamReceiver implements PacketReceiver {
 			counters.malformed++;
 			return;
 		}
-		const caplen = u32(payload, PKTHDR_CAPLEN_OFFSET);
+		const caplen = readUint32BE(payload, PKTHDR_CAPLEN_OFFSET);
 		// The CVE-2026-18238 bound: caplen must fit in plen − 20.
 		if (caplen > payload.length - PKTHDR_LENGTH || caplen > this.#snaplen) {
 			counters.malformed++;
 			return;
 		}
-		const npkt = u32(payload, PKTHDR_NPKT_OFFSET);
+		const npkt = readUint32BE(payload, PKTHDR_NPKT_OFFSET);
 		const gap = (npkt - this.#nextNpkt) >>> 0;
 		if (gap !== 0 && gap < HALF_RANGE) counters.lostRecords += gap;
 		this.#nextNpkt = (npkt + 1) >>> 0;
 		counters.packets++;
 		counters.bytes += caplen;
 		this.onRecord(
-			u32(payload, PKTHDR_TS_SEC_OFFSET),
-			u32(payload, PKTHDR_TS_USEC_OFFSET),
+			readUint32BE(payload, PKTHDR_TS_SEC_OFFSET),
+			readUint32BE(payload, PKTHDR_TS_USEC_OFFSET),
 			caplen,
-			u32(payload, PKTHDR_LEN_OFFSET),
+			readUint32BE(payload, PKTHDR_LEN_OFFSET),
 			npkt,
 			payload.subarray(PKTHDR_LENGTH, PKTHDR_LENGTH + caplen),
 		);
 	}
-}
-
-/** Big-endian u32 without a DataView per packet. */
-function u32(bytes: Uint8Array, at: number): number {
-	return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }

@@ -1,5 +1,6 @@
 // udpstr data channel: records packed into fixed-size datagrams (UdpstrPacker), age-based tail flush (§4).
 
+import { readUint32BE } from "../../protocol/big-endian.ts";
 import { PKTHDR_CAPLEN_OFFSET, PKTHDR_LENGTH } from "../../protocol/pkthdr.ts";
 import {
 	UDPSTR_DEFAULT_DATAGRAM_SIZE_IPV4,
@@ -38,12 +39,8 @@ function recordStarts(datagram: Uint8Array): number {
 	const length = datagram.length;
 	let count = 0;
 	while (position + PKTHDR_LENGTH <= length) {
-		const at = position + PKTHDR_CAPLEN_OFFSET;
-		const caplen =
-			((datagram[at]! << 24) | (datagram[at + 1]! << 16) | (datagram[at + 2]! << 8) | datagram[at + 3]!) >>>
-			0;
 		count++;
-		position += PKTHDR_LENGTH + caplen;
+		position += PKTHDR_LENGTH + readUint32BE(datagram, position + PKTHDR_CAPLEN_OFFSET);
 	}
 	return count;
 }
