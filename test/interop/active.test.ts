@@ -1,12 +1,10 @@
 // Active mode against libpcap's own client (rpcap-probe active): our daemon dials out, the client captures over TCP, UDP and TLS; reconnects after collector restarts; stops after CLOSE.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { replay, writeFramesPcap } from "../integration/harness/inject.ts";
-import { NetNamespace } from "../integration/harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../integration/harness/namespace.ts";
 import { udpFrames } from "../support/frames.ts";
 import { writeSelfSignedCertificate } from "../support/self-signed-certificate.ts";
 import { expectSameFrames } from "./harness/capture-check.ts";
@@ -20,16 +18,12 @@ const frames = udpFrames(2000, (i) => 60 + ((i * 97) % 1455));
 
 beforeAll(() => {
 	requireInteropKit();
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-active-"));
+	({ ns, dir } = createWorkspace("rpcapd-active-"));
 	writeFramesPcap(join(dir, "frames.pcap"), frames);
 	writeSelfSignedCertificate(dir);
 });
 
-afterAll(async () => {
-	await ns?.destroy();
-	if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 interface ProbeHandle {
 	proc: Subprocess<"pipe" | "ignore", "pipe", "pipe">;

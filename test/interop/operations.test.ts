@@ -1,13 +1,12 @@
 // Operational modes with libpcap's client: self-traffic exclusion on lo, inetd mode on stdin, JSON logs.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
 import { readCapture } from "../../src/formats/index.ts";
-import { NetNamespace } from "../integration/harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../integration/harness/namespace.ts";
 import { startOurDaemon } from "./harness/daemon.ts";
 import { runProbe } from "./harness/probe-run.ts";
 import { PROBE, parseProbe, RPCAPD_MAIN, requireInteropKit } from "./harness/tools.ts";
@@ -17,13 +16,9 @@ let dir: string;
 
 beforeAll(() => {
 	requireInteropKit();
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-ops-"));
+	({ ns, dir } = createWorkspace("rpcapd-ops-"));
 });
-afterAll(async () => {
-	await ns?.destroy();
-	if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 /** Sends `count` UDP datagrams to 127.0.0.1:9 inside the namespace (a receiver is bound so no ICMP follows). */
 async function udpToPort9(count: number): Promise<void> {

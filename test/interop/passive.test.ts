@@ -1,12 +1,11 @@
 // libpcap 1.10.3's own RPCAP client (rpcap-probe) against our daemon in passive mode, capturing a veth inside a namespace while the test injects frames.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "bun";
 import { writeFramesPcap } from "../integration/harness/inject.ts";
-import { NetNamespace } from "../integration/harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../integration/harness/namespace.ts";
 import { udpFrame, udpFrames } from "../support/frames.ts";
 import { writeSelfSignedCertificate } from "../support/self-signed-certificate.ts";
 import { expectSameFrames } from "./harness/capture-check.ts";
@@ -26,8 +25,7 @@ function file(name: string): string {
 
 beforeAll(async () => {
 	requireInteropKit();
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-interop-"));
+	({ ns, dir } = createWorkspace("rpcapd-interop-"));
 	ns.sysctl("net.ipv6.conf.v1.disable_ipv6", "0");
 	for (const args of [
 		["addr", "add", "10.77.0.2/24", "dev", "v1"],
@@ -67,10 +65,7 @@ beforeAll(async () => {
 	await startOurDaemon(ns, ["-n", "-b", "127.0.0.1", "-p", "2202", "--allow", "10.99.99.99"]);
 }, 60_000);
 
-afterAll(async () => {
-	await ns?.destroy();
-	if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 describe("interface list", () => {
 	test("names, flags and IPv4/IPv6 addresses as the client sees them", async () => {

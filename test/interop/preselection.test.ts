@@ -1,11 +1,10 @@
 // Interface preselection on active connections, seen by libpcap's client: the chosen interface first with ";preselected", others refused with ERROR 6, resolved at connect time (M8, D10, N15).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "bun";
-import { NetNamespace } from "../integration/harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../integration/harness/namespace.ts";
 import { type RunningDaemon, startOurDaemon } from "./harness/daemon.ts";
 import { runProbe } from "./harness/probe-run.ts";
 import { requireInteropKit } from "./harness/tools.ts";
@@ -15,14 +14,10 @@ let dir: string;
 
 beforeAll(() => {
 	requireInteropKit();
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-presel-"));
+	({ ns, dir } = createWorkspace("rpcapd-presel-"));
 	expect(spawnSync(["ip", "-n", ns.name, "addr", "add", "10.77.0.2/24", "dev", "v1"]).exitCode).toBe(0);
 });
-afterAll(async () => {
-	await ns?.destroy();
-	if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 function devices(values: Record<string, string>): { name: string; description: string }[] {
 	const out: { name: string; description: string }[] = [];

@@ -1,26 +1,21 @@
 // Real capture through ffi/: frames injected on a veth inside a test namespace are captured byte for byte.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCapture } from "../../../src/formats/index.ts";
 import { udpFrames } from "../../support/frames.ts";
 import { replay, waitForLine, writeFramesPcap } from "../harness/inject.ts";
-import { NetNamespace } from "../harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 
 const FIXTURE = join(import.meta.dir, "../fixtures/capture-to-pcap.ts");
 let ns: NetNamespace;
 let dir: string;
 
 beforeAll(() => {
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-capture-"));
+	({ ns, dir } = createWorkspace("rpcapd-capture-"));
 });
-afterAll(async () => {
-	await ns.destroy();
-	rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 describe("live capture through bun:ffi", () => {
 	test("N frames injected at 10 kpps = N frames captured, bytes and order identical", async () => {

@@ -1,23 +1,18 @@
 // `rpcapd collect … --http FILE --streams DIR`: HTTP exchanges and TCP streams reconstructed live from what a sensor forwards.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { NetNamespace } from "../harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 import { CollectorProcess, startOurDaemon } from "./support/collector-process.ts";
 
 let ns: NetNamespace;
 let dir: string;
 
 beforeAll(() => {
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-collect-http-"));
+	({ ns, dir } = createWorkspace("rpcapd-collect-http-"));
 });
-afterAll(async () => {
-	await ns?.destroy();
-	if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 const SERVER = `Bun.serve({ hostname: "127.0.0.1", port: 8080, fetch: async (req) => {
 	const url = new URL(req.url);

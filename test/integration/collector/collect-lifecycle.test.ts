@@ -1,13 +1,11 @@
 // Collector lifecycle: a sensor that goes away and comes back, `-w -` into tshark, a crash, the metrics endpoint.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn, spawnSync } from "bun";
 import { udpFrames } from "../../support/frames.ts";
 import { replay, writeFramesPcap } from "../harness/inject.ts";
-import { NetNamespace } from "../harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 import { CollectorProcess, MAIN, readPcapFile, startOurDaemon } from "./support/collector-process.ts";
 import { expectFramesInOrder, frameSize } from "./support/frame-check.ts";
 
@@ -18,13 +16,9 @@ let ns: NetNamespace;
 let dir: string;
 
 beforeAll(() => {
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-collect-life-"));
+	({ ns, dir } = createWorkspace("rpcapd-collect-life-"));
 });
-afterAll(async () => {
-	await ns.destroy();
-	rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 function framesFile(name: string, count: number, seed: number): { path: string; frames: Uint8Array[] } {
 	const frames = udpFrames(count, frameSize, 9, seed);

@@ -1,12 +1,10 @@
 // Two sensors into one pcapng (each frame on its own interface), and udpstr over a lossy path (gaps = real drops).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { udpFrames } from "../../support/frames.ts";
 import { replay, writeFramesPcap } from "../harness/inject.ts";
-import { NetNamespace } from "../harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 import {
 	CollectorProcess,
 	readPcapFile,
@@ -22,18 +20,14 @@ let ns: NetNamespace;
 let dir: string;
 
 beforeAll(async () => {
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-collect-multi-"));
+	({ ns, dir } = createWorkspace("rpcapd-collect-multi-"));
 	await tool(ns, ["ip", "link", "add", "v2", "type", "veth", "peer", "name", "v3"]);
 	for (const v of ["v2", "v3"]) {
 		ns.sysctl(`net.ipv6.conf.${v}.disable_ipv6`, "1");
 		await tool(ns, ["ip", "link", "set", v, "up"]);
 	}
 });
-afterAll(async () => {
-	await ns.destroy();
-	rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 describe("rpcapd collect, several sensors and loss", () => {
 	test(

@@ -1,12 +1,10 @@
 // Our daemon → our collector in a namespace over tcp, udp and udpstr: every frame injected at 10 kpps is in the file.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { udpFrames } from "../../support/frames.ts";
 import { replay, writeFramesPcap } from "../harness/inject.ts";
-import { NetNamespace } from "../harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 import { CollectorProcess, readPcapFile, startOurDaemon, tool } from "./support/collector-process.ts";
 import { expectFramesInOrder, frameSize } from "./support/frame-check.ts";
 
@@ -18,13 +16,9 @@ let ns: NetNamespace;
 let dir: string;
 
 beforeAll(() => {
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-collect-"));
+	({ ns, dir } = createWorkspace("rpcapd-collect-"));
 });
-afterAll(async () => {
-	await ns.destroy();
-	rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 interface Case {
 	name: string;

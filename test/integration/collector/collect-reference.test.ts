@@ -1,12 +1,10 @@
 // The reference C rpcapd → our collector, passive (--connect, tcp and udp) and active (rpcapd -a): every frame arrives.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { udpFrames } from "../../support/frames.ts";
 import { replay, writeFramesPcap } from "../harness/inject.ts";
-import { NetNamespace } from "../harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 import { CollectorProcess, readPcapFile, startReferenceDaemon, tool } from "./support/collector-process.ts";
 import { expectFramesInOrder, frameSize } from "./support/frame-check.ts";
 
@@ -18,13 +16,9 @@ let ns: NetNamespace;
 let dir: string;
 
 beforeAll(() => {
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-collect-ref-"));
+	({ ns, dir } = createWorkspace("rpcapd-collect-ref-"));
 });
-afterAll(async () => {
-	await ns.destroy();
-	rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 async function checkOutput(output: string, frames: Uint8Array[]): Promise<void> {
 	expectFramesInOrder(readPcapFile(output), frames);

@@ -3,14 +3,13 @@
 // lost datagram are lost — computed independently from the datagrams tcpdump saw on the wire.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCapture } from "../../../src/formats/index.ts";
 import { UdpstrReceiver } from "../../../src/protocol/index.ts";
 import { udpFrame } from "../../support/frames.ts";
 import { replay, writeFramesPcap } from "../harness/inject.ts";
-import { NetNamespace } from "../harness/namespace.ts";
+import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 import { CollectorProcess, readPcapFile, startOurDaemon, tool } from "./support/collector-process.ts";
 import { expectFramesInOrder } from "./support/frame-check.ts";
 
@@ -19,14 +18,10 @@ let dir: string;
 const SIZES = [64, 9000, 1514, 200, 4000, 60, 7000, 128, 3000, 600, 8999, 90];
 
 beforeAll(() => {
-	ns = NetNamespace.create();
-	dir = mkdtempSync(join(tmpdir(), "rpcapd-udpstr50-"));
+	({ ns, dir } = createWorkspace("rpcapd-udpstr50-"));
 	for (const v of ["v0", "v1"]) Bun.spawnSync(["ip", "-n", ns.name, "link", "set", v, "mtu", "9100"]);
 });
-afterAll(async () => {
-	await ns?.destroy();
-	if (dir) rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => removeWorkspace(ns, dir));
 
 interface Datagram {
 	seqno: number;

@@ -1,5 +1,8 @@
 // Test network namespaces with a veth pair (v0 <-> v1): processes started inside are tracked by PID and everything is removed on destroy, on test failure and on process exit.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type Subprocess, spawn, spawnSync } from "bun";
 
 const PREFIX = "rpcapd-t-";
@@ -124,6 +127,29 @@ export class NetNamespace {
 		this.destroyed = true;
 		this.deleteNow();
 	}
+}
+
+/** A namespace and a scratch folder, for the tests of one file. */
+export interface Workspace {
+	ns: NetNamespace;
+	dir: string;
+}
+
+/** Makes a namespace and a temporary folder named from `tempPrefix`. */
+export function createWorkspace(tempPrefix: string): Workspace {
+	const ns = NetNamespace.create();
+	try {
+		return { ns, dir: mkdtempSync(join(tmpdir(), tempPrefix)) };
+	} catch (error) {
+		ns.destroySync();
+		throw error;
+	}
+}
+
+/** Ends the namespace's processes, deletes it and the folder; either may be missing when set-up failed. */
+export async function removeWorkspace(ns: NetNamespace | undefined, dir: string | undefined): Promise<void> {
+	await ns?.destroy();
+	if (dir) rmSync(dir, { recursive: true, force: true });
 }
 
 process.on("exit", () => {
