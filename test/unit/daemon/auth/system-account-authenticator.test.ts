@@ -5,6 +5,7 @@ import type { PasswdEntry, ShadowEntry, SystemAccounts } from "../../../../ffi/s
 import { REJECTED } from "../../../../src/daemon/auth/authenticator.ts";
 import { SystemAccountAuthenticator } from "../../../../src/daemon/auth/system-account-authenticator.ts";
 import type { AuthRequest } from "../../../../src/protocol/messages-auth.ts";
+import { memoryLogger, pwd } from "./auth-test-support.ts";
 
 /** A stand-in for crypt(3): "$f$<salt>$<digest>"; "*0" for settings it does not know; NULL for "$null$". */
 function fakeCrypt(phrase: Uint8Array, setting: string): string | null {
@@ -60,24 +61,6 @@ class FakeAccounts implements SystemAccounts {
 	defaultSetting(): string | null {
 		return this.gensalt;
 	}
-}
-
-function memoryLogger() {
-	const lines: string[] = [];
-	return {
-		lines,
-		warn: (m: string) => lines.push(`warn ${m}`),
-		debug: (m: string) => lines.push(`debug ${m}`),
-	};
-}
-
-const encode = (text: string) => new TextEncoder().encode(text);
-function pwd(username: string | Uint8Array, password: string | Uint8Array): AuthRequest {
-	return {
-		type: "password",
-		username: typeof username === "string" ? encode(username) : username,
-		password: typeof password === "string" ? encode(password) : password,
-	};
 }
 
 const DAY = 86_400_000;
@@ -242,7 +225,10 @@ describe("SystemAccountAuthenticator", () => {
 		const { auth, logger } = setup(STANDARD);
 		await fc.assert(
 			fc.asyncProperty(
-				fc.oneof(fc.uint8Array({ maxLength: 40 }), fc.constantFrom(...Object.keys(STANDARD)).map(encode)),
+				fc.oneof(
+					fc.uint8Array({ maxLength: 40 }),
+					fc.constantFrom(...Object.keys(STANDARD)).map((name) => new TextEncoder().encode(name)),
+				),
 				fc.uint8Array({ maxLength: 40 }),
 				async (username, password) => {
 					const decision = await auth.authenticate(pwd(username, password));

@@ -10,6 +10,7 @@ import {
 	UsersFileAuthenticator,
 } from "../../../../src/daemon/auth/users-file-authenticator.ts";
 import type { AuthRequest } from "../../../../src/protocol/messages-auth.ts";
+import { memoryLogger, pwd } from "./auth-test-support.ts";
 
 const directory = mkdtempSync(join(tmpdir(), "rpcapd-users-"));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -26,24 +27,6 @@ function usersFile(text: string, mode = 0o600): string {
 const CHEAP = { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 } as const;
 const aliceHash = await Bun.password.hash("correct horse", CHEAP);
 const bobHash = await Bun.password.hash("bob's pw", CHEAP);
-
-function memoryLogger() {
-	const lines: string[] = [];
-	return {
-		lines,
-		warn: (m: string) => lines.push(`warn ${m}`),
-		debug: (m: string) => lines.push(`debug ${m}`),
-	};
-}
-
-const encode = (text: string) => new TextEncoder().encode(text);
-function pwd(username: string | Uint8Array, password: string | Uint8Array): AuthRequest {
-	return {
-		type: "password",
-		username: typeof username === "string" ? encode(username) : username,
-		password: typeof password === "string" ? encode(password) : password,
-	};
-}
 
 /** Bun.password.verify, recording which hash each check used. */
 function countingVerifier() {
