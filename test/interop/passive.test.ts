@@ -5,6 +5,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "bun";
 import { writeFramesPcap } from "../integration/harness/inject.ts";
+import { LoopbackRecorder } from "../integration/harness/loopback-recorder.ts";
 import { createWorkspace, type NetNamespace, removeWorkspace } from "../integration/harness/namespace.ts";
 import { udpFrame, udpFrames } from "../support/frames.ts";
 import { writeSelfSignedCertificate } from "../support/self-signed-certificate.ts";
@@ -298,8 +299,7 @@ describe("authentication and access", () => {
 describe("wire recording", () => {
 	test("tshark decodes a recorded session with zero malformed packets", async () => {
 		const record = file("session.pcapng");
-		const tcpdump = ns.spawn(["tcpdump", "-i", "lo", "-U", "-w", record, "tcp"]);
-		await Bun.sleep(500);
+		const recorder = await LoopbackRecorder.start(ns, record, "tcp");
 		writeFramesPcap(file("rec.pcap"), udpFrames(200, 300));
 		const [r] = await captureWhileInjecting(
 			ns,
@@ -309,9 +309,7 @@ describe("wire recording", () => {
 			2000,
 		);
 		expect(r!.values.result).toBe("ok");
-		await Bun.sleep(300);
-		tcpdump.kill("SIGTERM");
-		await tcpdump.exited;
+		await recorder.stop();
 		// tshark 4.0 has no "Decode As" entry for RPCAP; its TCP heuristic (on by default) finds control and data.
 		const decode = (display: string) =>
 			spawnSync(["tshark", "-n", "-r", record, "-Y", display], { stdout: "pipe", stderr: "pipe" });

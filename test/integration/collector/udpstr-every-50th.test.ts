@@ -9,6 +9,7 @@ import { readCapture } from "../../../src/formats/index.ts";
 import { UdpstrReceiver } from "../../../src/protocol/index.ts";
 import { udpFrame } from "../../support/frames.ts";
 import { replay, writeFramesPcap } from "../harness/inject.ts";
+import { LoopbackRecorder } from "../harness/loopback-recorder.ts";
 import { createWorkspace, type NetNamespace, removeWorkspace } from "../harness/namespace.ts";
 import { CollectorProcess, readPcapFile, startOurDaemon, tool } from "./support/collector-process.ts";
 import { expectFramesInOrder } from "./support/frame-check.ts";
@@ -59,20 +60,7 @@ test("udpstr: mixed 64…9000-byte frames arrive byte-identical; with every 50th
 		writeFramesPcap(join(dir, `${name}.pcap`), frames);
 
 	const wire = join(dir, "wire.pcap");
-	const recorder = ns.spawn([
-		"tcpdump",
-		"-i",
-		"lo",
-		"--immediate-mode",
-		"-U",
-		"-s",
-		"0",
-		"-B",
-		"65536",
-		"-w",
-		wire,
-		"udp",
-	]);
+	const recorder = await LoopbackRecorder.start(ns, wire, "udp");
 	const output = join(dir, "out.pcap");
 	const collector = CollectorProcess.start(ns, [
 		"--listen",
@@ -133,8 +121,7 @@ test("udpstr: mixed 64…9000-byte frames arrive byte-identical; with every 50th
 	daemon.kill("SIGTERM");
 	await daemon.exited;
 	await Bun.sleep(500);
-	recorder.kill("SIGTERM");
-	await recorder.exited;
+	await recorder.stop();
 
 	// The independent account: replay the wire's datagrams, without the dropped ones (the rule's counter started at
 	// the first datagram after it was installed: numgen 0, 50, 100, …), through the §7 receiver.

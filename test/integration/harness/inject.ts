@@ -52,3 +52,28 @@ export async function waitForLine(
 	})();
 	return { rest };
 }
+
+/** Resolves once `text` has appeared on the stream (and keeps draining it so the writer never blocks). */
+export function waitForText(
+	stream: ReadableStream<Uint8Array>,
+	text: string,
+	timeoutMs = 10_000,
+): Promise<void> {
+	const decoder = new TextDecoder();
+	let seen = "";
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(
+			() => reject(new Error(`Timed out waiting for "${text}": got "${seen}"`)),
+			timeoutMs,
+		);
+		void (async () => {
+			for await (const chunk of stream) {
+				if (seen.length < 10_000) seen += decoder.decode(chunk, { stream: true });
+				if (seen.includes(text)) {
+					clearTimeout(timer);
+					resolve();
+				}
+			}
+		})();
+	});
+}

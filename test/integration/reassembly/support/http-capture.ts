@@ -2,35 +2,12 @@
 // curl and a pipelining client), so reassembly can be compared with tshark on a genuine capture.
 
 import { join } from "node:path";
+import { waitForText } from "../../harness/inject.ts";
+import { LoopbackRecorder } from "../../harness/loopback-recorder.ts";
 import { NetNamespace } from "../../harness/namespace.ts";
 
 const FIXTURES = join(import.meta.dir, "..", "fixtures");
 const BUN = process.execPath;
-
-/** Resolves once `text` has appeared on the stream (and keeps draining it so the writer never blocks). */
-export function waitForText(
-	stream: ReadableStream<Uint8Array>,
-	text: string,
-	timeoutMs = 10_000,
-): Promise<void> {
-	const decoder = new TextDecoder();
-	let seen = "";
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(
-			() => reject(new Error(`Timed out waiting for "${text}": got "${seen}"`)),
-			timeoutMs,
-		);
-		void (async () => {
-			for await (const chunk of stream) {
-				if (seen.length < 10_000) seen += decoder.decode(chunk, { stream: true });
-				if (seen.includes(text)) {
-					clearTimeout(timer);
-					resolve();
-				}
-			}
-		})();
-	});
-}
 
 /** curl when installed (the realest client at hand), else Bun's fetch; RPCAPD_TEST_NO_CURL=1 forces fetch. */
 const USE_CURL = Bun.which("curl") !== null && process.env.RPCAPD_TEST_NO_CURL !== "1";
@@ -104,45 +81,15 @@ export const CLIENT_RUNS: { name: string; command: (host: string) => string[] }[
 export async function captureHttpTraffic(path: string): Promise<void> {
 	const ns = NetNamespace.create();
 	try {
-		const tcpdump = ns.spawn([
-			"tcpdump",
-			"-i",
-			"lo",
-			"--immediate-mode",
-			"-U",
-			"-s",
-			"0",
-			"-B",
-			"65536",
-			"-w",
-			path,
-			"tcp",
-		]);
-		const stderr = tcpdump.stderr.tee();
-		await waitForText(stderr[0], "listening on");
+		const recorder = await LoopbackRecorder.start(ns, path, "tcp");
 		const servers = ns.spawn([BUN, join(FIXTURES, "http-servers.ts")]);
 		await waitForText(servers.stdout, "ready");
 		for (const run of CLIENT_RUNS) {
 			const result = await ns.run(run.command("127.0.0.1"), 20_000);
 			if (result.exitCode !== 0) throw new Error(`Client "${run.name}" failed: ${result.stderr}`);
 		}
-		await waitUntilStable(path);
-		tcpdump.kill("SIGINT");
-		await tcpdump.exited;
-		const report = await new Response(stderr[1]).text();
-		if (!/^0 packets dropped by kernel$/m.test(report)) throw new Error(`tcpdump lost packets: ${report}`);
+		await recorder.stop();
 	} finally {
 		await ns.destroy();
-	}
-}
-
-/** Waits until tcpdump has written everything: the file stops growing for a while. */
-async function waitUntilStable(path: string): Promise<void> {
-	let size = -1;
-	for (let stable = 0; stable < 3; ) {
-		await Bun.sleep(100);
-		const now = Bun.file(path).size;
-		stable = now === size ? stable + 1 : 0;
-		size = now;
 	}
 }
