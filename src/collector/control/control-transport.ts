@@ -2,12 +2,9 @@
 
 import type { Socket } from "node:net";
 import { normalizeAddress } from "./addresses.ts";
+import { type SocketStreamHandlers, socketStream } from "./socket-stream.ts";
 
-export interface ControlTransportHandlers {
-	data(chunk: Uint8Array): void;
-	/** The connection is gone (EOF, reset, or close()); `error` when it failed. Called once. */
-	end(error: Error | null): void;
-}
+export type ControlTransportHandlers = SocketStreamHandlers;
 
 export interface ControlTransport {
 	/** Our side's address (data channels listen and bind there). */
@@ -24,38 +21,16 @@ export interface ControlTransport {
 
 /** A connected node:net or TLS socket as a ControlTransport. */
 export function socketTransport(socket: Socket, secure: boolean): ControlTransport {
-	let handlers: ControlTransportHandlers | null = null;
-	let ended = false;
-	let failure: Error | null = null;
-	const buffered: Uint8Array[] = [];
-	const finish = () => {
-		if (ended) return;
-		ended = true;
-		handlers?.end(failure);
-	};
-	socket.on("data", (chunk: Buffer) => {
-		if (handlers === null) buffered.push(chunk);
-		else handlers.data(chunk);
-	});
-	socket.on("error", (error: Error) => {
-		failure ??= error;
-	});
-	socket.on("close", finish);
+	const stream = socketStream(socket);
 	return {
 		localAddress: normalizeAddress(socket.localAddress ?? ""),
-		remoteAddress: normalizeAddress(socket.remoteAddress ?? ""),
+		remoteAddress: stream.remoteAddress,
 		remotePort: socket.remotePort ?? 0,
 		secure,
 		write(bytes) {
-			if (!ended && !socket.destroyed) socket.write(bytes);
+			if (!socket.destroyed) socket.write(bytes);
 		},
-		setHandlers(next) {
-			handlers = next;
-			for (const chunk of buffered.splice(0)) next.data(chunk);
-			if (socket.destroyed) finish();
-		},
-		close() {
-			socket.destroy();
-		},
+		setHandlers: stream.setHandlers,
+		close: stream.close,
 	};
 }

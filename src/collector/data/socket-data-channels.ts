@@ -4,12 +4,12 @@ import { createServer, isIP, connect as netConnect, type Server, type Socket } f
 import { type ConnectionOptions, checkServerIdentity, connect as tlsConnect } from "node:tls";
 import { setReceiveBufferSize, setTcpKeepalive } from "../../../ffi/socket-options.ts";
 import { formatHostPort, normalizeAddress, socketFd } from "../control/addresses.ts";
+import { socketStream } from "../control/socket-stream.ts";
 import { SessionError } from "../errors.ts";
 import type {
 	DataChannelFactory,
 	DatagramChannel,
 	StreamChannel,
-	StreamChannelHandlers,
 	StreamListener,
 	TlsClientSettings,
 } from "./data-channels.ts";
@@ -36,41 +36,6 @@ function keepalive(socket: Socket): void {
 	} catch {
 		// Dead-peer detection is a bonus here; the stream works without it.
 	}
-}
-
-/** A connected socket as a StreamChannel; data before setHandlers is buffered. */
-export function socketStreamChannel(socket: Socket): StreamChannel {
-	let handlers: StreamChannelHandlers | null = null;
-	const early: Uint8Array[] = [];
-	let ended = false;
-	let failure: Error | null = null;
-	const finish = () => {
-		if (ended) return;
-		ended = true;
-		handlers?.end(failure);
-	};
-	socket.on("data", (chunk: Buffer) => {
-		if (handlers === null) early.push(chunk);
-		else handlers.data(chunk);
-	});
-	socket.on("error", (error: Error) => {
-		failure ??= error;
-	});
-	socket.on("close", finish);
-	return {
-		remoteAddress: normalizeAddress(socket.remoteAddress ?? ""),
-		setHandlers(next) {
-			handlers = next;
-			for (const chunk of early.splice(0)) next.data(chunk);
-			if (ended || socket.destroyed) {
-				ended = false;
-				finish();
-			}
-		},
-		close() {
-			socket.destroy();
-		},
-	};
 }
 
 /** Resolves once `socket` (plain or TLS) is connected, or rejects after `timeoutMs` / on error, destroying it. */
@@ -165,12 +130,12 @@ function listenStream(
 			}
 			keepalive(socket);
 			if (tls === null) {
-				finish(socketStreamChannel(socket));
+				finish(socketStream(socket));
 				return;
 			}
 			const secure = tlsConnect({ socket, ...tlsOptions(tls) });
 			connected(secure, "secureConnect", timeoutMs, "Data connection TLS handshake failed").then(
-				(ready) => finish(socketStreamChannel(ready)),
+				(ready) => finish(socketStream(ready)),
 				(error: Error) => finish(error),
 			);
 		});
@@ -219,7 +184,7 @@ async function dialStream(
 		`Data connection to ${target} failed`,
 	);
 	keepalive(ready);
-	return socketStreamChannel(ready);
+	return socketStream(ready);
 }
 
 export const socketDataChannels: DataChannelFactory = { openDatagram, listenStream, dialStream };

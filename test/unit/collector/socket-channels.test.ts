@@ -1,7 +1,9 @@
 // Real loopback sockets: control dial (refused, cancelled, TLS stalls), the active-mode data listener's address check.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { connect, createServer, type Server } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { socketTransport } from "../../../src/collector/control/control-transport.ts";
+import { socketStream } from "../../../src/collector/control/socket-stream.ts";
 import { dialControl, SessionError, socketDataChannels } from "../../../src/collector/index.ts";
 
 const servers: Server[] = [];
@@ -79,5 +81,48 @@ describe("socketDataChannels.listenStream", () => {
 		const error = await listener.accepted.catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(SessionError);
 		expect((error as SessionError).message).toBe("Data connection was not established within 0.03 s");
+	});
+});
+
+describe("socketStream (control connections and TCP data channels)", () => {
+	test("data and the end that came before setHandlers are delivered to it, the end exactly once", async () => {
+		const server = createServer();
+		servers.push(server);
+		await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+		const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+		const peer = connect({ host: "127.0.0.1", port: (server.address() as { port: number }).port });
+		const stream = socketStream(await accepted);
+		peer.end(Uint8Array.of(7, 8, 9));
+		await Bun.sleep(50);
+		const received: number[] = [];
+		const ends: (Error | null)[] = [];
+		stream.setHandlers({ data: (chunk) => received.push(...chunk), end: (error) => ends.push(error) });
+		await Bun.sleep(20);
+		stream.close();
+		await Bun.sleep(20);
+		expect(received).toEqual([7, 8, 9]);
+		expect(ends).toEqual([null]);
+	});
+
+	test("a transport over it writes to the peer and reports the peer's close once", async () => {
+		const server = createServer();
+		servers.push(server);
+		await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+		const accepted = new Promise<Socket>((resolve) => server.once("connection", resolve));
+		const peer = connect({ host: "127.0.0.1", port: (server.address() as { port: number }).port });
+		const peerReceived: number[] = [];
+		peer.on("data", (chunk: Buffer) => peerReceived.push(...chunk));
+		const transport = socketTransport(await accepted, false);
+		const ends: (Error | null)[] = [];
+		transport.setHandlers({ data: () => {}, end: (error) => ends.push(error) });
+		transport.write(Uint8Array.of(1, 2));
+		await Bun.sleep(20);
+		peer.destroy();
+		await Bun.sleep(50);
+		transport.write(Uint8Array.of(3));
+		transport.close();
+		await Bun.sleep(20);
+		expect(peerReceived).toEqual([1, 2]);
+		expect(ends).toEqual([null]);
 	});
 });
