@@ -1,5 +1,6 @@
 // udpstr sender: packs rpcap records into datagrams with the fork's exact segmentation (extrahop-udpstr.md §3)
 
+import { HEADER_SIZE } from "./header.ts";
 import { PKTHDR_CAPLEN_OFFSET, PKTHDR_LENGTH } from "./pkthdr.ts";
 import {
 	DATA_MSG_TYPE_PACKET,
@@ -16,7 +17,6 @@ import {
 	UDPSTR_THRESHOLD_MARGIN,
 } from "./udpstr-constants.ts";
 
-const RPCAP_HEADER_LENGTH = 8;
 /** Below this many bytes a byte loop beats allocating a subarray for `Uint8Array.set`. */
 const SMALL_COPY = 48;
 const DEFAULT_ARENA_BYTES = 1 << 20;
@@ -152,18 +152,18 @@ export class UdpstrPacker {
 		const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
 		let off = begin;
 		while (off < end) {
-			if (end - off < RPCAP_HEADER_LENGTH + PKTHDR_LENGTH) {
+			if (end - off < HEADER_SIZE + PKTHDR_LENGTH) {
 				throw new PacketBatchError(`Truncated PACKET message: ${end - off} bytes left`, off);
 			}
 			const plen = view.getUint32(off + 4);
-			const caplen = view.getUint32(off + RPCAP_HEADER_LENGTH + PKTHDR_CAPLEN_OFFSET);
+			const caplen = view.getUint32(off + HEADER_SIZE + PKTHDR_CAPLEN_OFFSET);
 			if (batch[off + 1] !== DATA_MSG_TYPE_PACKET || plen !== PKTHDR_LENGTH + caplen) {
 				throw new PacketBatchError(
 					`Bad PACKET message: type ${batch[off + 1]}, plen ${plen}, caplen ${caplen}`,
 					off,
 				);
 			}
-			const recordStart = off + RPCAP_HEADER_LENGTH;
+			const recordStart = off + HEADER_SIZE;
 			if (recordStart + plen > end) {
 				throw new PacketBatchError(`Truncated PACKET message: plen ${plen} exceeds the batch`, off);
 			}

@@ -1,11 +1,12 @@
 // Classic UDP data channel: one PACKET message per datagram, cut to the family's maximum UDP payload (§11.3).
 
+import { readUint32BE } from "../../protocol/big-endian.ts";
+import { HEADER_SIZE } from "../../protocol/header.ts";
 import { PKTHDR_CAPLEN_OFFSET, PKTHDR_LENGTH } from "../../protocol/pkthdr.ts";
 import { UdpSenderBase, type UdpSenderOptions } from "./udp-sender-base.ts";
 import type { DatagramTransport } from "./udp-transport.ts";
 
-const RPCAP_HEADER_LENGTH = 8;
-const MESSAGE_OVERHEAD = RPCAP_HEADER_LENGTH + PKTHDR_LENGTH;
+const MESSAGE_OVERHEAD = HEADER_SIZE + PKTHDR_LENGTH;
 
 /** Largest UDP payload: 65535 − 20 (IPv4 header) − 8, and 65535 − 8 for IPv6 (the payload length excludes its header). */
 export const MAX_UDP_PAYLOAD_IPV4 = 65507;
@@ -33,12 +34,11 @@ export class ClassicUdpSender extends UdpSenderBase {
 			this.counts.packetsDropped += packets;
 			return;
 		}
-		const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
 		const datagrams = this.datagrams;
 		datagrams.length = 0;
 		let offset = 0;
 		while (offset + MESSAGE_OVERHEAD <= records.length) {
-			const end = offset + RPCAP_HEADER_LENGTH + view.getUint32(offset + 4);
+			const end = offset + HEADER_SIZE + readUint32BE(records, offset + 4);
 			if (end > records.length) break;
 			datagrams.push(
 				end - offset > this.maxPayload ? this.truncated(records, offset) : records.subarray(offset, end),
@@ -71,7 +71,7 @@ export class ClassicUdpSender extends UdpSenderBase {
 		const copyView = new DataView(copy.buffer);
 		const caplen = this.maxPayload - MESSAGE_OVERHEAD;
 		copyView.setUint32(4, PKTHDR_LENGTH + caplen);
-		copyView.setUint32(RPCAP_HEADER_LENGTH + PKTHDR_CAPLEN_OFFSET, caplen);
+		copyView.setUint32(HEADER_SIZE + PKTHDR_CAPLEN_OFFSET, caplen);
 		this.counts.packetsTruncated++;
 		return copy;
 	}
