@@ -30,9 +30,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 	fi
 fi
 
+# The shared kit: $RPCAPD_SHARED_DIR, else ../shared (CI checks it out beside the project), else, for a clone of a
+# local checkout (git clone . "$(mktemp -d)"), the one beside the checkout it was cloned from.
+shared_dir() {
+	if [ -n "${RPCAPD_SHARED_DIR:-}" ]; then echo "$RPCAPD_SHARED_DIR"; return; fi
+	if [ -d ../shared ]; then echo ../shared; return; fi
+	local origin
+	origin=$(git remote get-url origin 2>/dev/null || true)
+	if [ -n "$origin" ] && [ -d "$origin/../shared" ]; then echo "$origin/../shared"; return; fi
+	echo ../shared
+}
+
 if [ "${1:-}" = "--with-interop" ]; then
-	interop=../shared/interop/build.sh
-	[ -x "$interop" ] || { say "error: $interop not found (CI checks out ../shared beside the project)"; exit 1; }
+	interop="$(shared_dir)/interop/build.sh"
+	[ -x "$interop" ] || { say "error: $interop not found (check ../shared out beside the project, or set RPCAPD_SHARED_DIR)"; exit 1; }
 	mkdir -p .cache
 	as_root "$interop" > .cache/interop.env
 	say "interop kit: $(tr '\n' ' ' < .cache/interop.env)"
